@@ -1,0 +1,338 @@
+"""Typed models of what Soku sends us.
+
+Every model is tolerant: unknown fields are ignored, unknown status and platform
+values are kept as plain strings (shown, never a crash), optional fields may be
+missing, and a timestamp we cannot read becomes ``None`` instead of failing the
+whole submission. A page in which a few submissions cannot be read at all still
+yields the rest, with a count of the skipped ones (see :func:`parse_page`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+import orjson
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+# Statuses and platforms we know. Anything else is kept verbatim.
+SUBMISSION_STATUSES: Final = (
+    "queued",
+    "scheduled",
+    "processing",
+    "succeeded",
+    "partially_failed",
+    "failed",
+)
+RUN_STATUSES: Final = ("queued", "processing", "succeeded", "failed", "cancelled")
+PLATFORMS: Final = (
+    "x",
+    "threads",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "tiktok",
+    "youtube",
+    "snapchat",
+)
+PLATFORM_NAMES: Final = {
+    "x": "X",
+    "threads": "Threads",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "snapchat": "Snapchat",
+}
+
+
+def platform_name(platform: str) -> str:
+    """Human name of a platform; an unknown one is shown as sent."""
+    return PLATFORM_NAMES.get(platform, platform)
+
+
+def _lenient_datetime(value: Any) -> datetime | None:
+    """Parse ISO 8601 (or epoch seconds); anything unreadable becomes None."""
+    if value is None or isinstance(value, datetime):
+        return _as_utc(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            return _as_utc(datetime.fromisoformat(text))
+        except ValueError:
+            return None
+    return None
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _lenient_str(value: Any) -> str | None:
+    """Keep strings; numbers become strings; anything else (objects, lists) is dropped."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def _lenient_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+LenientDatetime = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
+LenientStr = Annotated[str | None, BeforeValidator(_lenient_str)]
+LenientInt = Annotated[int | None, BeforeValidator(_lenient_int)]
+
+
+class _Model(BaseModel):
+    # camelCase on the wire, snake_case in Python; unknown fields ignored; frozen so a
+    # snapshot can be shared between the poller and the screens without copies.
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+
+class RunError(_Model):
+    """Why one platform run failed, as Soku reported it. ``message`` is untrusted text."""
+
+    status: LenientInt = None
+    code: LenientStr = None
+    message: Annotated[str, BeforeValidator(lambda v: _lenient_str(v) or "")] = ""
+    request_id: LenientStr = None
+    timestamp: LenientDatetime = None
+
+
+class Run(_Model):
+    """One platform target of a submission."""
+
+    target_id: str
+    platform: Annotated[str, BeforeValidator(lambda v: _lenient_str(v) or "unknown")] = "unknown"
+    account_id: LenientStr = None
+    status: Annotated[str, BeforeValidator(lambda v: _lenient_str(v) or "unknown")] = "unknown"
+    error: RunError | None = None
+    attempt: Annotated[int, BeforeValidator(lambda v: _lenient_int(v) or 1)] = 1
+    platform_post_url: LenientStr = None
+    updated_at: LenientDatetime = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_target_id(cls, data: Any) -> Any:
+        # The contract says targetId is "<platform>:<accountId>"; rebuild it when absent
+        # so a run missing only its key is still shown and retryable.
+        if isinstance(data, dict) and not isinstance(data.get("targetId"), str):
+            platform = _lenient_str(data.get("platform")) or "unknown"
+            account = _lenient_str(data.get("accountId")) or ""
+            data = {**data, "targetId": f"{platform}:{account}" if account else platform}
+        return data
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def http_status(self) -> int | None:
+        return self.error.status if self.error else None
+
+
+class Submission(_Model):
+    """A post submission: one post sent to several platforms."""
+
+    post_submission_id: str
+    status: Annotated[str, BeforeValidator(lambda v: _lenient_str(v) or "unknown")] = "unknown"
+    created_at: LenientDatetime = None
+    updated_at: LenientDatetime = None
+    scheduled_time: LenientDatetime = None
+    # The original create body, re-sent (narrowed) by a retry. Kept as raw JSON data.
+    request: dict[str, Any] | None = None
+    runs: tuple[Run, ...] = ()
+
+    @property
+    def failed_runs(self) -> tuple[Run, ...]:
+        return tuple(run for run in self.runs if run.is_failed)
+
+    @property
+    def when(self) -> datetime | None:
+        """The time a user thinks of as "when it happened"."""
+        return self.updated_at or self.created_at
+
+    @property
+    def worst_status(self) -> int | None:
+        """The most serious HTTP status among failed runs (5xx > 4xx; higher wins)."""
+        statuses = [run.http_status for run in self.failed_runs if run.http_status]
+        return max(statuses) if statuses else None
+
+    def caption(self) -> str:
+        """The post text from the stored request, or "" (untrusted; sanitise before showing)."""
+        try:
+            text = self.request["post"]["content"]["text"]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return ""
+        return text if isinstance(text, str) else ""
+
+    def run(self, target_id: str) -> Run | None:
+        for run in self.runs:
+            if run.target_id == target_id:
+                return run
+        return None
+
+
+class ApiErrorBody(_Model):
+    """The ``error`` object of Soku's error envelope."""
+
+    type: LenientStr = None
+    code: LenientStr = None
+    message: LenientStr = None
+    timestamp: LenientStr = None
+    request_id: LenientStr = None
+    details: dict[str, Any] | None = None
+
+
+class ErrorEnvelope(_Model):
+    error: ApiErrorBody
+
+
+class Page(_Model):
+    """One page of ``GET /v1/posts``."""
+
+    items: tuple[Submission, ...] = ()
+    next_cursor: str | None = None
+    # Entries present on the wire that could not be read as a submission.
+    skipped: int = 0
+
+
+class CreateAnswer(_Model):
+    post_submission_id: str
+
+
+class _StrictPage(_Model):
+    items: tuple[Submission, ...] = ()
+    next_cursor: str | None = None
+
+
+_STRICT_PAGE: Final = TypeAdapter(_StrictPage)
+_STRICT_LIST: Final = TypeAdapter(tuple[Submission, ...])
+_SUBMISSION: Final = TypeAdapter(Submission)
+
+
+class PageShapeError(ValueError):
+    """The answer is JSON but not a page of submissions (neither {items} nor a list)."""
+
+
+def parse_page(content: bytes) -> Page:
+    """Parse a ``GET /v1/posts`` body: ``{"items": [...], "nextCursor": ...}`` or a bare list.
+
+    Fast path: the whole page validated in one pydantic call from bytes. Only when that
+    fails do we fall back to item-by-item validation, so one bad entry costs the page
+    nothing but itself. Raises ``PageShapeError`` for JSON of the wrong shape and
+    ``ValueError`` (orjson.JSONDecodeError) for malformed JSON.
+    """
+    stripped = content.lstrip()
+    try:
+        if stripped.startswith(b"["):
+            return Page(items=_STRICT_LIST.validate_json(content))
+        page = _STRICT_PAGE.validate_json(content)
+        return Page(items=page.items, next_cursor=page.next_cursor)
+    except ValidationError:
+        pass
+    data = orjson.loads(content)
+    return parse_page_data(data)
+
+
+def parse_page_data(data: Any) -> Page:
+    """Item-by-item validation of already-decoded JSON (the slow, forgiving path)."""
+    cursor: Any = None
+    if isinstance(data, list):
+        raw_items: list[Any] = data
+    elif isinstance(data, dict) and isinstance(data.get("items"), list):
+        raw_items = data["items"]
+        cursor = data.get("nextCursor")
+    else:
+        raise PageShapeError(
+            "expected a JSON object with an 'items' list, or a JSON list of submissions"
+        )
+    items: list[Submission] = []
+    skipped = 0
+    for raw in raw_items:
+        try:
+            items.append(_SUBMISSION.validate_python(raw))
+        except ValidationError:
+            skipped += 1
+    return Page(
+        items=tuple(items),
+        next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+        skipped=skipped,
+    )
+
+
+def parse_submission(content: bytes) -> Submission:
+    """Parse a ``GET /v1/posts/{id}`` body. Raises ``ValidationError`` if unreadable."""
+    return _SUBMISSION.validate_json(content)
+
+
+def parse_error_envelope(content: bytes) -> ApiErrorBody | None:
+    """The error object of an error answer, or None if the body is not the envelope."""
+    try:
+        return ErrorEnvelope.model_validate_json(content).error
+    except (ValidationError, ValueError):
+        return None
+
+
+__all__ = [
+    "PLATFORMS",
+    "PLATFORM_NAMES",
+    "RUN_STATUSES",
+    "SUBMISSION_STATUSES",
+    "ApiErrorBody",
+    "CreateAnswer",
+    "ErrorEnvelope",
+    "Page",
+    "PageShapeError",
+    "Run",
+    "RunError",
+    "Submission",
+    "parse_error_envelope",
+    "parse_page",
+    "parse_page_data",
+    "parse_submission",
+    "platform_name",
+]
