@@ -1,0 +1,424 @@
+"""The retry ledger: what we re-published, under which idempotency key, and how it went.
+
+The ledger is what makes "never publish twice" survive a crash, a restart and a second
+monitor. It is one small JSON file under the user's state directory, keyed by the
+idempotency key. A retry writes its ``pending`` entry *before* the POST, so a kill -9
+between send and answer leaves a record, and the next retry re-sends the same key
+(which Soku deduplicates) instead of inventing a new one.
+
+Durability: every write goes to a temporary file in the same directory, is fsynced,
+then ``os.replace``-d over the ledger, and the directory is fsynced — a reader sees the
+old ledger or the new one, never half of one. Read-modify-write runs under an
+exclusive ``flock`` on a sibling lock file, so two monitors never lose each other's
+entries. A ledger we cannot read is moved aside (``<name>.corrupt-<time>``) with a
+warning: never a crash, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import socket
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import orjson
+import platformdirs
+
+from soku_tui.core.audit import redact_secrets
+
+log = logging.getLogger("soku_tui")
+
+LedgerState = Literal["pending", "accepted", "rejected", "succeeded", "failed"]
+LEDGER_STATES: Final[tuple[LedgerState, ...]] = (
+    "pending",
+    "accepted",
+    "rejected",
+    "succeeded",
+    "failed",
+)
+# States meaning "Soku created a new submission for these runs": retrying them again at
+# the same attempt would publish twice.
+DONE_STATES: Final = frozenset({"accepted", "succeeded", "failed"})
+FORMAT_VERSION: Final = 1
+DEFAULT_KEEP: Final = timedelta(days=30)
+_MAX_ERROR: Final = 500
+
+
+def default_ledger_path() -> Path:
+    """``$XDG_STATE_HOME/soku-tui/retry-ledger.json`` (or the platform's equivalent)."""
+    return platformdirs.user_state_path("soku-tui") / "retry-ledger.json"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One logical retry: a set of runs of one post, re-sent under one key.
+
+    ``targets`` maps each retried target id to the attempt it had failed at (runs of
+    one post may in principle be at different attempts). ``sends`` counts the POSTs
+    made with this key — more than one means a crash or a lost answer was recovered.
+    ``pid``/``host`` name the process that last sent it, so a ``pending`` entry left
+    by a dead process can be told apart from one still in flight.
+    """
+
+    key: str
+    post_id: str
+    targets: tuple[tuple[str, int], ...]
+    attempt: int
+    state: LedgerState
+    created_at: datetime
+    updated_at: datetime
+    new_post_id: str | None = None
+    http_status: int | None = None
+    error: str = ""
+    final_status: str | None = None
+    sends: int = 0
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return tuple(target for target, _ in self.targets)
+
+    def attempt_for(self, target_id: str) -> int | None:
+        for target, attempt in self.targets:
+            if target == target_id:
+                return attempt
+        return None
+
+    def covers(self, target_id: str, attempt: int) -> bool:
+        """Whether this entry retried ``target_id`` as failed at ``attempt``."""
+        return self.attempt_for(target_id) == attempt
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in DONE_STATES
+
+    @property
+    def owner_is_gone(self) -> bool:
+        """True if the process that wrote this entry is known to be dead (same host only)."""
+        if self.host != socket.gethostname():
+            return False
+        if self.pid == os.getpid():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, owned by someone else
+            return False
+        return False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "post_id": self.post_id,
+            "targets": {target: attempt for target, attempt in self.targets},
+            "attempt": self.attempt,
+            "state": self.state,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "new_post_id": self.new_post_id,
+            "http_status": self.http_status,
+            "error": self.error,
+            "final_status": self.final_status,
+            "sends": self.sends,
+            "pid": self.pid,
+            "host": self.host,
+        }
+
+    @classmethod
+    def from_json(cls, key: str, data: Any) -> LedgerEntry:
+        """Raises ValueError/TypeError/KeyError if ``data`` is not a ledger entry."""
+        if not isinstance(data, dict):
+            raise TypeError("entry is not an object")
+        state = data["state"]
+        if state not in LEDGER_STATES:
+            raise ValueError(f"unknown state {state!r}")
+        raw_targets = data["targets"]
+        if not isinstance(raw_targets, dict) or not raw_targets:
+            raise TypeError("targets is not a non-empty object")
+        targets = tuple(sorted((str(t), _int(a)) for t, a in raw_targets.items()))
+        status = data.get("http_status")
+        return cls(
+            key=key,
+            post_id=str(data["post_id"]),
+            targets=targets,
+            attempt=_int(data["attempt"]),
+            state=state,
+            created_at=_parse_time(data["created_at"]),
+            updated_at=_parse_time(data["updated_at"]),
+            new_post_id=_opt_str(data.get("new_post_id")),
+            http_status=status if isinstance(status, int) else None,
+            error=str(data.get("error") or ""),
+            final_status=_opt_str(data.get("final_status")),
+            sends=_int(data.get("sends", 0)),
+            pid=_int(data.get("pid", 0)),
+            host=str(data.get("host") or ""),
+        )
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _parse_time(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def clip_error(text: str) -> str:
+    """An error summary fit for the ledger: no key-like tokens, bounded length."""
+    text = redact_secrets(" ".join(text.split()))
+    return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"
+
+
+class _Snapshot:
+    """The parsed ledger plus the file identity it was read from (for cheap re-reads)."""
+
+    __slots__ = ("by_post", "entries", "identity")
+
+    def __init__(self, entries: dict[str, LedgerEntry], identity: tuple[int, ...] | None) -> None:
+        self.entries = entries
+        self.identity = identity
+        by_post: dict[str, list[LedgerEntry]] = {}
+        for entry in entries.values():
+            by_post.setdefault(entry.post_id, []).append(entry)
+        self.by_post = {post: tuple(items) for post, items in by_post.items()}
+
+
+class RetryLedger:
+    """The on-disk ledger of retries, shared by every soku-tui process of this user.
+
+    Reads are cheap: the parsed file is cached and re-read only when its identity
+    (inode, size, mtime) changes, so a table can ask for every row's state on each
+    refresh. ``transaction()`` is the only way to change it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        keep: timedelta = DEFAULT_KEEP,
+    ) -> None:
+        self.path = path
+        self._lock_path = path.with_name(path.name + ".lock")
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._keep = keep
+        self._snapshot = _Snapshot({}, None)  # None: never read
+        self._warnings: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"RetryLedger({str(self.path)!r})"
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # ---- reading -------------------------------------------------------------------
+
+    def entries(self) -> Mapping[str, LedgerEntry]:
+        """Every entry by idempotency key, as currently on disk."""
+        return self._current().entries
+
+    def get(self, key: str) -> LedgerEntry | None:
+        return self._current().entries.get(key)
+
+    def for_post(self, post_id: str) -> tuple[LedgerEntry, ...]:
+        """Entries of one post, oldest first."""
+        items = self._current().by_post.get(post_id, ())
+        return tuple(sorted(items, key=lambda e: (e.created_at, e.key)))
+
+    def take_warnings(self) -> list[str]:
+        """Warnings raised since the last call (a corrupt ledger moved aside, …)."""
+        warnings, self._warnings = self._warnings, []
+        return warnings
+
+    def _current(self) -> _Snapshot:
+        identity = self._identity()
+        if identity != self._snapshot.identity:
+            entries, ok = self._read()
+            if not ok:
+                with self._locked():
+                    entries = self._read_repairing()
+                    identity = self._identity()
+            self._snapshot = _Snapshot(entries, identity)
+        return self._snapshot
+
+    def _identity(self) -> tuple[int, ...]:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return ()  # no ledger yet: as cacheable as any other state
+        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def _read(self) -> tuple[dict[str, LedgerEntry], bool]:
+        """Parse the file. ``ok`` is False if anything in it could not be read."""
+        try:
+            content = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}, True
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return {}, False
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
+            return {}, False
+        entries: dict[str, LedgerEntry] = {}
+        ok = True
+        for key, raw in data["entries"].items():
+            try:
+                entries[key] = LedgerEntry.from_json(key, raw)
+            except (KeyError, TypeError, ValueError):
+                ok = False
+        return entries, ok
+
+    def _read_repairing(self) -> dict[str, LedgerEntry]:
+        """Under the lock: read, and preserve anything unreadable beside the ledger."""
+        entries, ok = self._read()
+        if ok:
+            return entries
+        aside = self._aside_path()
+        if entries:
+            # Some entries are fine: keep using them, keep a full copy for a human.
+            with contextlib.suppress(FileNotFoundError):
+                aside.write_bytes(self.path.read_bytes())
+                os.chmod(aside, 0o600)
+            self._write(entries)
+            message = (
+                f"retry ledger {self.path}: some entries could not be read and were left out; "
+                f"the original file is kept as {aside}"
+            )
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self.path, aside)
+            message = (
+                f"retry ledger {self.path} could not be read; it was moved to {aside} and a new "
+                "one started (retries recorded only there will not be recognised as done)"
+            )
+        log.warning("%s", message)
+        self._warnings.append(message)
+        return entries
+
+    def _aside_path(self) -> Path:
+        stamp = self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        counter = 1
+        while candidate.exists():
+            counter += 1
+            candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
+        return candidate
+
+    # ---- writing -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[dict[str, LedgerEntry]]:
+        """Read-modify-write under the cross-process lock.
+
+        Yields a fresh dict read from disk while holding the lock; whatever it holds when
+        the block ends (without an exception) is written back atomically.
+        """
+        with self._locked():
+            entries = self._read_repairing()
+            before = dict(entries)
+            yield entries
+            if entries != before:
+                self._write(entries)
+            # Inside the lock, so the identity is that of the file we just wrote.
+            self._snapshot = _Snapshot(dict(entries), self._identity())
+
+    def put(self, entry: LedgerEntry) -> LedgerEntry:
+        with self.transaction() as entries:
+            entries[entry.key] = entry
+        return entry
+
+    def update(self, key: str, **changes: Any) -> LedgerEntry | None:
+        """Change fields of one entry (``updated_at`` is stamped); None if it is gone."""
+        with self.transaction() as entries:
+            entry = entries.get(key)
+            if entry is None:
+                return None
+            if "error" in changes:
+                changes["error"] = clip_error(str(changes["error"]))
+            entry = replace(entry, **changes, updated_at=self._clock())
+            entries[key] = entry
+        return entry
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _write(self, entries: dict[str, LedgerEntry]) -> None:
+        cutoff = self._clock() - self._keep
+        kept = {
+            key: entry.to_json()
+            for key, entry in sorted(entries.items())
+            # Old entries go, except unconfirmed ones: those still guard against a re-send
+            # under a new key.
+            if entry.updated_at >= cutoff or entry.state == "pending"
+        }
+        content = orjson.dumps(
+            {"version": FORMAT_VERSION, "entries": kept}, option=orjson.OPT_INDENT_2
+        )
+        directory = self.path.parent
+        fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp_name, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
+            raise
+        _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (some filesystems refuse; that is not fatal)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+__all__ = [
+    "DONE_STATES",
+    "LEDGER_STATES",
+    "LedgerEntry",
+    "LedgerState",
+    "RetryLedger",
+    "clip_error",
+    "default_ledger_path",
+]
