@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -490,9 +492,24 @@ def _path_part(value: str) -> str:
 
 
 def _describe_connect(exc: httpx.ConnectError) -> str:
-    text = str(exc).lower()
+    # httpx's own text is often just "All connection attempts failed"; the OS error
+    # underneath says what actually happened.
+    cause: BaseException | None = exc
+    seen = 0
+    texts = []
+    while cause is not None and seen < 8:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused: nothing is listening there"
+        if isinstance(cause, socket.gaierror):
+            return "the host name does not resolve"
+        if isinstance(cause, ssl.SSLError):
+            return "TLS handshake failed"
+        texts.append(str(cause).lower())
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    text = " ".join(texts)
     if "refused" in text:
-        return "connection refused"
+        return "connection refused: nothing is listening there"
     if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
         return "the host name does not resolve"
     if "ssl" in text or "certificate" in text:

@@ -245,7 +245,7 @@ class CreateAnswer(_Model):
 
 
 class _StrictPage(_Model):
-    items: tuple[Submission, ...] = ()
+    items: tuple[Submission, ...]  # required: {"data": 1} is the wrong shape, not an empty page
     next_cursor: str | None = None
 
 
