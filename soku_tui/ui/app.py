@@ -1,0 +1,129 @@
+"""The Textual application: wires the core (client, monitor, retry service) to the screens."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from soku_tui.core.audit import AuditLog
+from soku_tui.core.client import SokuClient
+from soku_tui.core.ledger import RetryLedger
+from soku_tui.core.monitor import Monitor, MonitorUpdate
+from soku_tui.core.retry import RetryService
+from soku_tui.ui.screens.monitor import MonitorScreen
+
+if TYPE_CHECKING:
+    from soku_tui.demo.server import DemoServer
+
+log = logging.getLogger("soku_tui.ui")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppConfig:
+    """Everything the monitor needs, already resolved (flags > env > file > defaults)."""
+
+    base_url: str
+    api_key: str | None = field(repr=False)
+    auth_scheme: Literal["header", "bearer"] = "header"
+    interval: float = 30.0
+    since: timedelta | None = timedelta(days=7)
+    read_only: bool = False
+    timeout: float = 10.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    state_dir: Path = field(default_factory=lambda: Path.home() / ".local/state/soku-tui")
+    profile: str | None = None
+    demo: bool = False
+    mouse: bool = True
+    # Injected by tests and screenshots: a fixed clock and no background polling.
+    clock: Callable[[], datetime] = _utcnow
+    timer: Callable[[], float] = time.monotonic
+    autostart_polling: bool = True
+
+    @property
+    def target_label(self) -> str:
+        """What the header names: the profile, else the host. Never the key."""
+        host = self.base_url.split("://", 1)[-1].rstrip("/")
+        return f"{self.profile} · {host}" if self.profile else host
+
+
+class SokuApp(App[None]):
+    """soku-tui: failed Soku posts, why they failed, what to do, and a safe retry for 500s."""
+
+    TITLE = "soku-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, config: AppConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.client = SokuClient(
+            base_url=config.base_url,
+            api_key=config.api_key,
+            auth_scheme=config.auth_scheme,
+            timeout=config.timeout,
+            max_body_bytes=config.max_body_bytes,
+        )
+        config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.monitor = Monitor(
+            self.client,
+            interval=config.interval,
+            since=config.since,
+            on_update=self._on_monitor_update,
+            clock=config.clock,
+            timer=config.timer,
+        )
+        self.retry_service = RetryService(
+            self.client,
+            RetryLedger(config.state_dir / "ledger.json"),
+            AuditLog(config.state_dir / "audit.jsonl"),
+            read_only=config.read_only,
+            blocked_reason=self._blocked_reason,
+        )
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MonitorScreen(self.config)
+
+    def on_mount(self) -> None:
+        if self.config.autostart_polling:
+            self.monitor.start()
+
+    async def on_unmount(self) -> None:
+        self.monitor.stop()
+        await self.client.aclose()
+
+    def _on_monitor_update(self, update: MonitorUpdate) -> None:
+        # Called on the app's loop by the scheduler job; hand it to the screen as a message.
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(screen, MonitorScreen):
+            screen.post_message(MonitorScreen.Updated(update))
+
+    def _blocked_reason(self) -> str | None:
+        """While Soku refuses our key or subscription, every retry would fail the same way."""
+        health = self.monitor.health
+        if health.state == "auth":
+            return f"Soku refused our credentials (HTTP {health.status}): {health.advice}"
+        return None
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MonitorScreen):
+            yield from screen.palette_commands()
+
+
+def run_app(config: AppConfig, demo_server: DemoServer | None = None) -> None:
+    """Run the monitor in the foreground until the user quits."""
+    del demo_server  # kept alive by the caller for the app's lifetime
+    os.environ.setdefault("TEXTUAL_FPS", "30")  # fewer frames over SSH; typing still instant
+    SokuApp(config).run(mouse=config.mouse)

@@ -1,0 +1,107 @@
+"""The detail pane: everything about the highlighted post or run, and the fix for it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from soku_tui.core.catalog import fix_for
+from soku_tui.core.models import Run, Submission, platform_name
+from soku_tui.core.sanitize import clean
+from soku_tui.ui.timefmt import absolute
+
+
+def _field(text: Text, label: str, value: str) -> None:
+    text.append(f"{label:<11}", style="bold")
+    text.append(clean(value))
+    text.append("\n")
+
+
+def describe_run(submission: Submission, run: Run, retry_reason: str | None) -> Text:
+    text = Text()
+    error = run.error
+    title = f"{platform_name(run.platform)} · {run.account_id or 'no account'}"
+    text.append(clean(title) + "\n", style="bold underline")
+    _field(text, "Post", submission.post_submission_id)
+    _field(text, "Run", f"{run.status} (attempt {run.attempt})")
+    if error is not None:
+        status = f"HTTP {error.status}" if error.status is not None else "HTTP status unknown"
+        _field(text, "Error", f"{status} · {error.code or 'no code'}")
+        _field(text, "Request id", error.request_id or "none given")
+        _field(text, "Time", absolute(error.timestamp or run.updated_at))
+        text.append("Message\n", style="bold")
+        text.append(clean(error.message or "(no message)") + "\n")
+        fix = fix_for(error.status, error.code, platform=run.platform)
+        text.append("\n")
+        text.append(f"{fix.title}\n", style="bold reverse")
+        text.append(fix.meaning + "\n")
+        if fix.causes:
+            text.append("Likely causes\n", style="bold")
+            for cause in fix.causes:
+                text.append(f" • {cause}\n")
+        if fix.steps:
+            text.append("What to do\n", style="bold")
+            for number, step in enumerate(fix.steps, 1):
+                text.append(f" {number}. {step}\n")
+        if fix.where:
+            text.append("Where: ", style="bold")
+            text.append(" · ".join(fix.where) + "\n")
+    elif run.platform_post_url:
+        _field(text, "Live post", run.platform_post_url)
+    text.append("\n")
+    if retry_reason is None:
+        text.append("r: retry this run (Soku says a 500 is safe to send again)", style="bold")
+    else:
+        text.append("Retry: ", style="bold")
+        text.append(clean(retry_reason))
+    return text
+
+
+def describe_post(submission: Submission, retry_reason: str | None) -> Text:
+    text = Text()
+    text.append("Post\n", style="bold underline")
+    _field(text, "Id", submission.post_submission_id)
+    _field(text, "Status", submission.status)
+    _field(text, "Created", absolute(submission.created_at))
+    _field(text, "Updated", absolute(submission.updated_at))
+    if submission.scheduled_time:
+        _field(text, "Scheduled", absolute(submission.scheduled_time))
+    text.append("Caption\n", style="bold")
+    text.append(clean(submission.caption() or "(no caption)") + "\n\n")
+    text.append("Platforms\n", style="bold")
+    for run in submission.runs:
+        status = run.http_status
+        mark = "✓" if run.status == "succeeded" else "✗" if run.is_failed else "…"
+        line = f" {mark} {platform_name(run.platform):<10} {run.status:<10}"
+        if status is not None:
+            code = run.error.code if run.error and run.error.code else ""
+            line += f" HTTP {status} {code}"
+        text.append(clean(line) + "\n")
+        if run.is_failed and run.error is not None:
+            summary = fix_for(run.error.status, run.error.code, platform=run.platform).summary
+            text.append(f"     → {summary}\n", style="italic")
+    text.append("\n")
+    if retry_reason is None:
+        text.append("r: retry this post's 500 runs", style="bold")
+    else:
+        text.append("Retry: ", style="bold")
+        text.append(clean(retry_reason))
+    text.append("\n→ expand to see each platform's error and its fix", style="dim")
+    return text
+
+
+class DetailPane(VerticalScroll):
+    """Bottom on narrow terminals, right-hand side on wide ones (the screen decides)."""
+
+    DEFAULT_CSS = """
+    DetailPane { border-top: solid $primary; padding: 0 1; }
+    DetailPane > Static { width: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Nothing selected."), id="detail-body")
+
+    def show(self, text: Text) -> None:
+        self.query_one("#detail-body", Static).update(text)
