@@ -405,8 +405,8 @@ def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
         )
     # No key check here: the monitor opens a screen that explains it (issue 3).
     with demo_session(settings) as (session, server):
-        run_app(app_config(session), demo_server=server)
-    return int(ExitCode.OK)
+        code = run_app(app_config(session), demo_server=server)
+    return int(ExitCode.OK) if code == 0 else int(ExitCode.INTERNAL)
 
 
 def app_config(settings: Settings) -> AppConfig:
@@ -426,6 +426,7 @@ def app_config(settings: Settings) -> AppConfig:
         profile=settings.profile,
         demo=settings.demo,
         mouse=settings.mouse,
+        key_help=None if settings.demo or settings.api_key else missing_key_help(settings),
     )
 
 

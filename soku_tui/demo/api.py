@@ -224,9 +224,9 @@ class DemoApi:
             return self._admin(request)
         response = self._handle(request, allow_hang=allow_hang)
         # Like Soku, every API answer names its request (a proxy's HTML page does not).
-        if response.content_type == _JSON or response.status == 304:
-            if not any(name == "X-Request-Id" for name, _ in response.headers):
-                response.headers.append(("X-Request-Id", new_request_id()))
+        named = any(name == "X-Request-Id" for name, _ in response.headers)
+        if not named and (response.content_type == _JSON or response.status == 304):
+            response.headers.append(("X-Request-Id", new_request_id()))
         return response
 
     def _handle(self, request: Request, *, allow_hang: bool) -> Response:

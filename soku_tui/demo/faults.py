@@ -11,7 +11,9 @@ Fault names are a public API (tests, the ``make faults`` table and the docs use 
 
 ===========================  ==========================================================
 ``hang``                     read the request, then never answer (until the fault is
-                             cleared, the client goes away, or ``seconds``, default 60)
+                             cleared, the client goes away, or ``seconds``, default 60);
+                             a ``POST /v1/posts`` is processed first — the post exists,
+                             its answer never comes (the case idempotency is for)
 ``reset``                    send the headers and half of the body, then reset the socket
 ``rate_limit_retry_after``   429 with ``Retry-After: seconds`` (default 5)
 ``rate_limit_reset_only``    429 with only ``X-RateLimit-Reset`` (``seconds`` from now)

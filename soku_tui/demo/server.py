@@ -1,8 +1,10 @@
 """The embedded demo Soku API: a real HTTP server on 127.0.0.1 (stdlib only).
 
-One fake API serves the demo, the tests and the benchmarks. It implements the contract
-(see :mod:`.api` for behaviour, :mod:`.store` for data and pagination, :mod:`.faults` for
-switchable misbehaviour); this module is the HTTP plumbing around it:
+One fake API serves the demo, the tests and the benchmarks. It implements the contract;
+the choices the contract leaves open are documented where they are made: the list ETag
+(one per filtered result set, same on every page) in :mod:`.api`, keyset pagination
+in :mod:`.store`, switchable misbehaviour in :mod:`.faults`. This module is the HTTP
+plumbing around them:
 
 * ``DemoServer`` — start in a background thread (port 0 picks a free port), ``stop()``
   (which doubles as "connection refused"; ``start()`` again re-opens the same port with
@@ -117,6 +119,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._serve()
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         # Request line and status only, at debug level: never headers (the key is there).

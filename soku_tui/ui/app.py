@@ -47,6 +47,8 @@ class AppConfig:
     profile: str | None = None
     demo: bool = False
     mouse: bool = True
+    # How to set a key, shown instead of the 401 banner when none is configured.
+    key_help: str | None = None
     # Injected by tests and screenshots: a fixed clock and no background polling.
     clock: Callable[[], datetime] = _utcnow
     timer: Callable[[], float] = time.monotonic
@@ -122,8 +124,10 @@ class SokuApp(App[None]):
             yield from screen.palette_commands()
 
 
-def run_app(config: AppConfig, demo_server: DemoServer | None = None) -> None:
-    """Run the monitor in the foreground until the user quits."""
+def run_app(config: AppConfig, demo_server: DemoServer | None = None) -> int:
+    """Run the monitor in the foreground until the user quits; returns the exit status."""
     del demo_server  # kept alive by the caller for the app's lifetime
     os.environ.setdefault("TEXTUAL_FPS", "30")  # fewer frames over SSH; typing still instant
-    SokuApp(config).run(mouse=config.mouse)
+    app = SokuApp(config)
+    app.run(mouse=config.mouse)
+    return app.return_code or 0

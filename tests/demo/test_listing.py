@@ -77,7 +77,7 @@ def test_updated_since_returns_changes_at_or_after_that_time(api: httpx.Client) 
 def test_etag_names_the_whole_result_and_answers_304(
     api: httpx.Client, demo_server: DemoServer
 ) -> None:
-    query = {"status": "failed", "limit": 10}
+    query: dict[str, str | int] = {"status": "failed", "limit": 10}
     first = api.get("/v1/posts", params=query)
     etag = first.headers["etag"]
     second = api.get("/v1/posts", params={**query, "cursor": first.json()["nextCursor"]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -48,10 +48,10 @@ class MonitorScreen(Screen[None]):
     MonitorScreen PostTable { height: 1fr; width: 1fr; }
     MonitorScreen DetailPane { height: 40%; width: 1fr; }
     MonitorScreen #body.-side DetailPane {
-        height: 1fr; width: 45%; border-top: none; border-left: solid $primary;
+        height: 1fr; width: 38%; border-top: none; border-left: solid $primary;
     }
     MonitorScreen DetailPane.-hidden { display: none; }
-    MonitorScreen #status-line { height: 1; dock: bottom; padding: 0 1; color: $text-muted; }
+    MonitorScreen #status-line { height: 1; padding: 0 1; color: $text-muted; }
     MonitorScreen #empty { height: 1fr; content-align: center middle; display: none; }
     """
 
@@ -59,6 +59,7 @@ class MonitorScreen(Screen[None]):
         Binding("r", "retry", "Retry 500s"),
         # Same key, only live while retry is off: says why instead of doing nothing.
         Binding("r", "retry_refused", "Retry 500s", show=False),
+        Binding("space", "toggle_expand", "Expand", show=False),
         Binding("d", "toggle_detail", "Detail"),
         Binding("ctrl+r,f5", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
@@ -117,6 +118,14 @@ class MonitorScreen(Screen[None]):
     @on(Updated)
     def _apply_update(self, message: Updated) -> None:
         update = message.update
+        if update.health.state == "auth" and self.config.key_help:
+            # No key at all: the 401 is expected; say how to configure one instead.
+            health = replace(
+                update.health,
+                message="No Soku API key is configured, so Soku answers 401.",
+                advice=self.config.key_help,
+            )
+            update = replace(update, health=health)
         self._update = update
         retry = self.soku.retry_service
         rows = build_rows(update.snapshot.submissions, retry.can_retry, self._row_states())
@@ -268,6 +277,11 @@ class MonitorScreen(Screen[None]):
             self.refresh_bindings()
 
     # -- other actions ---------------------------------------------------------------------
+
+    def action_toggle_expand(self) -> None:
+        chosen = self.selection()
+        if chosen is not None:
+            self.query_one(PostTable).toggle(chosen.post_id)
 
     def action_toggle_detail(self) -> None:
         self.query_one(DetailPane).toggle_class("-hidden")

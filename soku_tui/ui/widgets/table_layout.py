@@ -46,7 +46,7 @@ _POST_SPECS: Final = (
     _Spec("platforms", "Platforms", 30, 14),
     _Spec("worst", "Worst", 5, 5, "right"),
     _Spec("retry", "Retry", 5, 5, "right"),
-    _Spec("state", "State", 13, 10),
+    _Spec("state", "State", 22, 14),
 )
 _POST_FLEX: Final = "caption"
 _POST_SHRINK: Final = ("state", "platforms")
