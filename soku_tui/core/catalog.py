@@ -16,8 +16,10 @@ the sanitiser before they are woven into a sentence.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import Final
 
 from soku_tui.core.models import platform_name
@@ -212,7 +214,7 @@ _STATUS_ADVICE: Final[dict[int, _Advice]] = {
     ),
 }
 
-# The code refines its own status only; each entry replaces that status's advice.
+# The status each known code of Soku's error envelope belongs to.
 _CODE_STATUS: Final[dict[str, int]] = {
     "validation_error": 400,
     "upload_failed": 400,
@@ -224,6 +226,10 @@ _CODE_STATUS: Final[dict[str, int]] = {
     "rate_limit_exceeded": 429,
     "internal_error": 500,
 }
+CODE_STATUS: Final[Mapping[str, int]] = MappingProxyType(_CODE_STATUS)
+
+# The codes whose advice is more precise than their status's. A code refines its own
+# status only; each entry replaces that status's advice.
 _CODE_LABEL: Final[dict[str, str]] = {
     "validation_error": "invalid or missing field",
     "upload_failed": "media upload failed",
@@ -328,10 +334,11 @@ def _gateway_advice(status: int) -> _Advice:
     )
 
 
-def _unknown_advice(status: int | None, code: str | None) -> _Advice:
+def _unknown_advice(status: int | None, *, with_code: bool = False) -> _Advice:
     if status is None:
-        with_code = f" (code {code})" if code else ""
-        what = f"The run failed{with_code} without an HTTP status"
+        what = "The run failed (code {code}) without an HTTP status"
+        if not with_code:
+            what = "The run failed without an HTTP status"
         meaning = f"{what}, so this monitor cannot say why; the error message is the clue."
         action = f"read the message and check the post in {POSTS}"
         refusal = "a retry can't be judged safe"
@@ -388,7 +395,9 @@ def _norm_platform(platform: str | None) -> str | None:
     if not platform:
         return None
     # Platform values are server text: a name we do not know is shown as sent, safely.
-    return one_line(platform_name(platform.strip().lower()), 30) or None
+    key = platform.strip().lower()
+    name = platform_name(key)
+    return one_line(platform.strip() if name == key else name, 30) or None
 
 
 def _select(status: int | None, code: str | None) -> tuple[str, _Advice]:
@@ -400,7 +409,7 @@ def _select(status: int | None, code: str | None) -> tuple[str, _Advice]:
         if code and code_status is not None and code_status != RETRYABLE_STATUS:
             advice = _CODE_ADVICE.get(code) or _STATUS_ADVICE[code_status]
             return f"No HTTP status, code {code}", advice
-        return "No HTTP status", _unknown_advice(None, one_line(code, 40) if code else None)
+        return "No HTTP status", _unknown_advice(None, with_code=code is not None)
     if status in _STATUS_ADVICE:
         title = _status_title(status)
         if code and code_status == status and code in _CODE_ADVICE:
@@ -408,14 +417,18 @@ def _select(status: int | None, code: str | None) -> tuple[str, _Advice]:
         return title, _STATUS_ADVICE[status]
     if status in GATEWAY_STATUSES:
         return _status_title(status), _gateway_advice(status)
-    return _status_title(status), _unknown_advice(status, None)
+    return _status_title(status), _unknown_advice(status)
 
 
-def _fill(template: str, platform: str | None, *, sentence: bool = False) -> str:
-    # str.format never re-parses substituted values, so braces in a platform are inert.
+def _fill(
+    template: str, platform: str | None, code: str | None = None, *, sentence: bool = False
+) -> str:
+    # Server text only ever enters as a format value, never as part of a template:
+    # str.format does not re-parse values, so braces in a platform or code are inert.
     text = template.format(
         platform=platform or "the platform",
         account=f"the {platform} account" if platform else "the platform account",
+        code=code or "",
     )
     if sentence and text.startswith("the "):
         return "T" + text[1:]
@@ -428,14 +441,14 @@ def _action(advice: _Advice, platform: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _fix(status: int | None, code: str | None, platform: str | None) -> Fix:
+def _fix(status: int | None, code: str | None, shown_code: str | None, platform: str | None) -> Fix:
     title, advice = _select(status, code)
     on = f" on {platform}" if platform else ""
     return Fix(
         status=status,
-        code=code,
+        code=shown_code,
         title=title,
-        meaning=_fill(advice.meaning, platform, sentence=True),
+        meaning=_fill(advice.meaning, platform, shown_code, sentence=True),
         causes=tuple(_fill(cause, platform, sentence=True) for cause in advice.causes),
         steps=tuple(_fill(step, platform, sentence=True) for step in advice.steps),
         where=advice.where,
@@ -450,11 +463,9 @@ def fix_for(status: int | None, code: str | None = None, *, platform: str | None
     if isinstance(status, bool):
         status = None
     norm_code = _norm_code(code)
-    fix = _fix(status, norm_code, _norm_platform(platform))
-    if norm_code is not None and norm_code not in _CODE_STATUS:
-        # Keep the code as sent (safely) so a screen can show it; it refines nothing.
-        return replace(fix, code=one_line(code, 64))
-    return fix
+    # A code we do not know refines nothing, but is kept as sent (safely) for display.
+    shown_code = norm_code if norm_code in _CODE_STATUS or code is None else one_line(code, 64)
+    return _fix(status, norm_code, shown_code, _norm_platform(platform))
 
 
 def retry_refusal(
@@ -539,6 +550,7 @@ CATALOGUE_STATUSES: Final = (*sorted(_STATUS_ADVICE), *GATEWAY_STATUSES)
 
 __all__ = [
     "CATALOGUE_STATUSES",
+    "CODE_STATUS",
     "GATEWAY_STATUSES",
     "KNOWN_CODES",
     "POSTS",

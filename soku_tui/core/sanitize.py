@@ -125,7 +125,7 @@ def _table_stand_in(match: re.Match[str]) -> str:
 
 def _joiners_stand_in(match: re.Match[str]) -> str:
     text, (start, end) = match.string, match.span()
-    if 0 < start and end < len(text):
+    if start > 0 and end < len(text):
         before, after = text[start - 1], text[end]
         if (
             not before.isascii()

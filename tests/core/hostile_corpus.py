@@ -79,7 +79,7 @@ HOSTILE: Final[dict[str, str]] = {
     # Combining floods and long input.
     "zalgo": "Z" + "\u0351\u0352\u0353\u0354\u0355\u0356\u0357\u0358" * 40 + "algo",
     "combining_only": "\u0301\u0302\u0303\u0304" * 100,
-    "very_long_10k": "lorem ipsum dolor sit amet " * 370,
+    "very_long_10k": "lorem ipsum dolor sit amet " * 371,
     "very_long_word": "A" * 10_000,
     "long_url": "https://example.com/" + "a1b2c3/" * 600,
     # Wide characters, emoji, scripts.
