@@ -104,10 +104,12 @@ _STATUS_ADVICE: Final[dict[int, _Advice]] = {
             "The credentials were not accepted: either the Soku API key, or the access "
             "token Soku holds for {account}."
         ),
+        # On a platform run Soku already accepted our key, so the platform token is the
+        # likely cause; the key causes stay because the table lists them.
         causes=(
+            "The access token of {account} expired and Soku could not refresh it.",
             "The Soku API key is wrong, expired, revoked or missing.",
             "The Authorization header is missing or malformed.",
-            "The access token of {account} expired and Soku could not refresh it.",
         ),
         steps=(
             f"Open {SETTINGS_INTEGRATIONS}: if {{account}} shows a red (Danger) status, "
