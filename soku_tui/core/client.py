@@ -10,7 +10,9 @@ Guarantees callers rely on:
   at a time cannot hold a poll forever), and every body is capped in size;
 * every failure becomes a :mod:`soku_tui.core.errors` type — never a bare httpx error;
 * the API key is sent in a header and appears nowhere else: not in ``repr``, not in
-  error text, not in logs (httpx logs URLs, never headers).
+  error text, not in logs (httpx logs URLs, never headers);
+* the ``probe*`` methods (for ``soku-tui doctor``) can only GET or HEAD, so checking an
+  account can never change it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import orjson
@@ -91,6 +93,70 @@ class _Answer:
     headers: httpx.Headers
     content: bytes
     wire_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeAnswer:
+    """One raw answer for ``soku-tui doctor``: any status, nothing raised for it.
+
+    The properties read the headers, so the doctor never needs to know their names.
+    ``headers`` are the server's (never ours: the key is not in them).
+    """
+
+    target: str  # "GET /v1/posts?status=failed&limit=1", for reports
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed: float  # seconds, request sent → last body byte
+    auth_scheme: AuthScheme  # the scheme this request used
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def _header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return value if isinstance(value, str) else None
+
+    @property
+    def etag(self) -> str | None:
+        return self._header("etag")
+
+    @property
+    def content_type(self) -> str:
+        return (self._header("content-type") or "").split(";")[0].strip()
+
+    @property
+    def location(self) -> str | None:
+        return self._header("location")
+
+    @property
+    def server_date(self) -> datetime | None:
+        """The ``Date`` header as an aware time, or None if absent or unreadable."""
+        raw = self._header("date")
+        if not raw:
+            return None
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+    @property
+    def rate_limit(self) -> RateLimitInfo | None:
+        return parse_rate_limit(self.headers)
+
+    @property
+    def rate_limit_raw(self) -> dict[str, str]:
+        """The X-RateLimit-* values as sent: keys ``limit``, ``remaining``, ``reset``."""
+        raw = {
+            part: self._header(f"x-ratelimit-{part}") for part in ("limit", "remaining", "reset")
+        }
+        return {part: value for part, value in raw.items() if value is not None}
+
+    def error(self) -> SokuApiError:
+        """This (non-2xx) answer as the typed error the other commands would raise."""
+        return _api_error(_Answer(self.status, self.headers, self.body, 0), self.target)
 
 
 def _format_since(since: datetime) -> str:
@@ -343,6 +409,69 @@ class SokuClient:
                 kind="wrong_shape",
             ) from None
 
+    # -- probing (soku-tui doctor) -----------------------------------------------------------
+
+    async def probe(
+        self,
+        method: Literal["GET", "HEAD"],
+        path: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        auth_scheme: AuthScheme | None = None,
+        if_none_match: str | None = None,
+    ) -> ProbeAnswer:
+        """One read-only request, answered raw whatever its status (for ``doctor``).
+
+        Only GET and HEAD are possible, so a probe can never create or change anything.
+        ``auth_scheme`` sends the key the other documented way for this one request
+        (the key stays inside this client). Raises ``SokuUnreachable`` when no complete
+        answer arrives, and ``SokuBadResponse(kind="too_large")`` past the size cap.
+        """
+        if method not in ("GET", "HEAD"):
+            raise ValueError(f"a probe is read-only; {method!r} is not allowed")
+        scheme = auth_scheme or self.auth_scheme
+        shown = path + (f"?{urlencode(params)}" if params else "")
+        target = f"{method} {shown}"
+        headers = {"if-none-match": if_none_match} if if_none_match else None
+        started = time.monotonic()
+        answer = await self._send(
+            method, path, target, params=params, headers=headers, auth_scheme=scheme
+        )
+        return ProbeAnswer(
+            target=target,
+            status=answer.status,
+            headers=answer.headers,
+            body=answer.content,
+            elapsed=time.monotonic() - started,
+            auth_scheme=scheme,
+        )
+
+    async def probe_failed_list(
+        self,
+        *,
+        limit: int = 1,
+        only_failed: bool = True,
+        cursor: str | None = None,
+        if_none_match: str | None = None,
+        auth_scheme: AuthScheme | None = None,
+    ) -> ProbeAnswer:
+        """``GET /v1/posts?status=failed&limit=N`` (``only_failed=False`` drops the filter)."""
+        params: dict[str, str | int] = {"status": "failed"} if only_failed else {}
+        params["limit"] = max(1, min(limit, MAX_PAGE_SIZE))
+        if cursor:
+            params["cursor"] = cursor
+        return await self.probe(
+            "GET", "/v1/posts", params=params, if_none_match=if_none_match, auth_scheme=auth_scheme
+        )
+
+    async def probe_submission(
+        self, post_submission_id: str, *, auth_scheme: AuthScheme | None = None
+    ) -> ProbeAnswer:
+        """``GET /v1/posts/{id}``, answered raw."""
+        return await self.probe(
+            "GET", f"/v1/posts/{_path_part(post_submission_id)}", auth_scheme=auth_scheme
+        )
+
     # -- writing ---------------------------------------------------------------------------
 
     async def create_post(self, body: dict[str, Any], *, idempotency_key: str) -> str:
@@ -411,11 +540,14 @@ class SokuClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
+        auth_scheme: AuthScheme | None = None,
     ) -> _Answer:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.timeout):
-                return await self._exchange(method, path, what, params, headers, content)
+                return await self._exchange(
+                    method, path, what, params, headers, content, auth_scheme
+                )
         except TimeoutError:
             raise SokuUnreachable(
                 f"{what}: no complete answer from {self.base_url} within {self.timeout:g} s",
@@ -452,10 +584,13 @@ class SokuClient:
         params: dict[str, Any] | None,
         headers: dict[str, str] | None,
         content: bytes | None,
+        auth_scheme: AuthScheme | None = None,
     ) -> _Answer:
         request = self._http.build_request(
             method, path, params=params, headers=headers, content=content
         )
+        if auth_scheme is not None and auth_scheme != self.auth_scheme:
+            _switch_auth(request.headers, auth_scheme)
         response = await self._http.send(request, stream=True)
         try:
             self.last_rate_limit = parse_rate_limit(response.headers) or self.last_rate_limit
@@ -489,6 +624,22 @@ class SokuClient:
 
 def _path_part(value: str) -> str:
     return quote(value, safe="")
+
+
+def _switch_auth(headers: httpx.Headers, scheme: AuthScheme) -> None:
+    """Move the key of one request to the other documented auth header, in place."""
+    key = headers.get("soku-api-key")
+    bearer = headers.get("authorization", "")
+    if key is None and bearer[:7].lower() == "bearer ":
+        key = bearer[7:]
+    headers.pop("soku-api-key", None)
+    headers.pop("authorization", None)
+    if not key:
+        return  # no key configured: there is nothing to send either way
+    if scheme == "bearer":
+        headers["authorization"] = f"Bearer {key}"
+    else:
+        headers["soku-api-key"] = key
 
 
 def _describe_connect(exc: httpx.ConnectError) -> str:
@@ -531,6 +682,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "FailedListing",
     "PageResult",
+    "ProbeAnswer",
     "SokuApiError",
     "SokuBadResponse",
     "SokuClient",
