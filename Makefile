@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint format check pytest bench bench-smoke screenshots demo-server clean
+.PHONY: demo test lint format check pytest bench bench-smoke faults screenshots demo-server clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ pytest: $(STAMP)
 
 bench: $(STAMP)  ## full benchmark table (minutes)
 	$(BIN)/python -m bench
+
+faults: $(STAMP)  ## every fault against the real app: one table (issue 4)
+	$(BIN)/python -m bench.faults
 
 screenshots: $(STAMP)  ## regenerate screenshots/*.svg from the demo
 	$(BIN)/python -m soku_tui.ui.screenshots screenshots

@@ -9,6 +9,7 @@ yields the rest, with a count of the skipped ones (see :func:`parse_page`).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
@@ -274,8 +275,18 @@ def parse_page(content: bytes) -> Page:
         return Page(items=page.items, next_cursor=page.next_cursor)
     except ValidationError:
         pass
-    data = orjson.loads(content)
+    data = _loads(content)
     return parse_page_data(data)
+
+
+def _loads(content: bytes) -> Any:
+    """orjson, or the stdlib parser for the valid JSON orjson refuses: a lone surrogate
+    escape such as ``"\\ud800"`` (one hostile caption must not make a whole page
+    unreadable; the sanitiser shows it as U+FFFD). Malformed JSON still raises."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def parse_page_data(data: Any) -> Page:
@@ -306,7 +317,16 @@ def parse_page_data(data: Any) -> Page:
 
 def parse_submission(content: bytes) -> Submission:
     """Parse a ``GET /v1/posts/{id}`` body. Raises ``ValidationError`` if unreadable."""
-    return _SUBMISSION.validate_json(content)
+    try:
+        return _SUBMISSION.validate_json(content)
+    except ValidationError as error:
+        if error.errors()[0]["type"] != "json_invalid":
+            raise
+        try:
+            data = _loads(content)  # lone surrogate escapes: see _loads
+        except ValueError:
+            raise error from None
+        return _SUBMISSION.validate_python(data)
 
 
 def parse_error_envelope(content: bytes) -> ApiErrorBody | None:

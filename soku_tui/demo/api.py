@@ -427,6 +427,8 @@ class DemoApi:
                 transform = _missing_fields
             if transform is not None:
                 response.body = _transform_body(response.body, route, transform)
+        if response.status == 200 and route == "list" and self.faults.take("bare_array", route):
+            response.body = orjson.dumps(orjson.loads(response.body)["items"])
         if response.status == 304:
             return response
         reset = self.faults.take("reset", route)

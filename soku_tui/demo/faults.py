@@ -29,11 +29,14 @@ Fault names are a public API (tests, the ``make faults`` table and the docs use 
 ``lapsed_subscription``      403 ``forbidden`` on everything
 ``bearer_only``              only ``Authorization: Bearer`` is accepted
 ``no_read_api``              404 (or ``status``) on ``GET /v1/posts`` and ``/v1/posts/{id}``
+``bare_array``               ``GET /v1/posts`` answers the page's items as a bare JSON
+                             array, without ``{"items"}`` or a cursor (as Soku's only
+                             documented list, ``GET /v1/repurposeLinks``, does)
 ===========================  ==========================================================
 
-Each fault has a *scope* — ``all`` (default), ``list`` (``GET /v1/posts`` only), ``read``
-(both GET routes) or ``create`` (``POST /v1/posts``) — and an optional *count*: it applies
-that many times, then clears itself.
+Each fault has a *scope* — ``all`` (default), ``list`` (``GET /v1/posts`` only), ``get``
+(``GET /v1/posts/{id}`` only), ``read`` (both GET routes) or ``create`` (``POST /v1/posts``)
+— and an optional *count*: it applies that many times, then clears itself.
 
 Spec strings (``--faults``, ``FaultSet.from_spec``): comma-separated items of the form
 ``name[@scope][*count][:param=value]...``, e.g. ``"html_502@list*3,hang:seconds=5"``.
@@ -68,11 +71,13 @@ FAULT_NAMES: Final = (
     "lapsed_subscription",
     "bearer_only",
     "no_read_api",
+    "bare_array",
 )
-SCOPES: Final = ("all", "list", "read", "create")
+SCOPES: Final = ("all", "list", "get", "read", "create")
 _SCOPE_ROUTES: Final[dict[str, frozenset[str]]] = {
     "all": frozenset({"list", "get", "create", "other"}),
     "list": frozenset({"list"}),
+    "get": frozenset({"get"}),
     "read": frozenset({"list", "get"}),
     "create": frozenset({"create"}),
 }

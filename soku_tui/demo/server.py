@@ -396,6 +396,14 @@ class DemoServer:
         """Advance the scenario: a new failure arrives, the oldest failure resolves."""
         self.store.tick()
 
+    def add_submissions(self, raw: Iterable[dict[str, Any]]) -> list[str]:
+        """Serve these submissions (wire-format dicts) too; returns their ids.
+
+        For tests and benchmarks that need exact content, e.g. hostile captions. They
+        are served as given, without validation beyond having a ``postSubmissionId``.
+        """
+        return self.store.add(raw)
+
     def stats(self) -> dict[str, Any]:
         """What ``GET /_demo/stats`` answers: counts of submissions, creates and requests."""
         return self.api.stats()
