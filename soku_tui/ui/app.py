@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import random
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +23,7 @@ from textual.screen import Screen
 from soku_tui.core.audit import AuditLog
 from soku_tui.core.client import SokuClient
 from soku_tui.core.ledger import RetryLedger
-from soku_tui.core.monitor import Monitor, MonitorUpdate
+from soku_tui.core.monitor import Backoff, Monitor, MonitorUpdate
 from soku_tui.core.retry import RetryService
 from soku_tui.ui.screens.monitor import MonitorScreen
 
@@ -25,6 +31,10 @@ if TYPE_CHECKING:
     from soku_tui.demo.server import DemoServer
 
 log = logging.getLogger("soku_tui.ui")
+
+# After SIGHUP or SIGTERM the app gets this long to exit through its normal path; then the
+# process ends regardless (see SokuApp._stop_on_signal).
+STOP_GRACE_SECONDS = 1.5
 
 
 def _utcnow() -> datetime:
@@ -52,11 +62,15 @@ class AppConfig:
     # Injected by tests and screenshots: a fixed clock and no background polling.
     clock: Callable[[], datetime] = _utcnow
     timer: Callable[[], float] = time.monotonic
+    # Seeds the backoff jitter, so pictures of an outage are the same every time.
+    backoff_seed: int | None = None
     autostart_polling: bool = True
 
     @property
     def target_label(self) -> str:
         """What the header names: the profile, else the host. Never the key."""
+        if self.demo:
+            return "embedded demo API"  # its port is random and means nothing to a user
         host = self.base_url.split("://", 1)[-1].rstrip("/")
         return f"{self.profile} · {host}" if self.profile else host
 
@@ -85,6 +99,11 @@ class SokuApp(App[None]):
             on_update=self._on_monitor_update,
             clock=config.clock,
             timer=config.timer,
+            backoff=None
+            if config.backoff_seed is None
+            else Backoff(
+                rng=random.Random(config.backoff_seed)  # noqa: S311 - jitter, not secrets
+            ),
         )
         self.retry_service = RetryService(
             self.client,
@@ -98,8 +117,40 @@ class SokuApp(App[None]):
         return MonitorScreen(self.config)
 
     def on_mount(self) -> None:
+        self._install_stop_signals()
         if self.config.autostart_polling:
             self.monitor.start()
+
+    # -- SSH drops and `kill` ------------------------------------------------------------
+    # A dropped SSH link (or a closed terminal window) sends SIGHUP; `kill` and service
+    # managers send SIGTERM. Textual handles neither, and Python's default is to die on
+    # the spot: a terminal that still exists is left on the alternate screen in raw mode,
+    # and the demo server's temporary state directory is never removed. So both signals
+    # ask the app to exit normally (monitor stopped, client closed, terminal restored,
+    # then the demo server stopped by the caller). When the terminal is gone, its output
+    # goes to /dev/null (see _silence_dead_terminal); and should Textual's output thread
+    # already have died on it, a watchdog ends the process after STOP_GRACE_SECONDS if
+    # the normal path has not finished: never an orphan.
+
+    def _install_stop_signals(self) -> None:
+        if self.is_headless:
+            return  # tests and screenshots: no terminal to lose, the runner owns signals
+        loop = asyncio.get_running_loop()
+        for name in ("SIGHUP", "SIGTERM"):
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue  # no SIGHUP off Unix
+            # Not available off the main thread; the default action then applies.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._stop_on_signal, int(signum))
+
+    def _stop_on_signal(self, signum: int) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        _silence_dead_terminal()
+        watchdog = threading.Timer(STOP_GRACE_SECONDS, os._exit, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit()
 
     async def on_unmount(self) -> None:
         self.monitor.stop()
@@ -122,6 +173,26 @@ class SokuApp(App[None]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, MonitorScreen):
             yield from screen.palette_commands()
+
+
+def _silence_dead_terminal() -> None:
+    """If the terminal has hung up, point Textual's output (stderr) at /dev/null.
+
+    Textual's output thread dies on the first write that fails (EIO on a hung-up tty),
+    and the app's exit may then wait forever for it to drain its queue. An empty write
+    costs nothing on a live terminal and fails only on a dead one.
+    """
+    try:
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+    except (OSError, ValueError):  # no usable stderr: nothing to silence
+        return
+    try:
+        os.write(fd, b"")
+    except OSError:
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
 
 
 def run_app(config: AppConfig, demo_server: DemoServer | None = None) -> int:
