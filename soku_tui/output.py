@@ -39,7 +39,13 @@ ones never change meaning. Times are ISO 8601 UTC with a ``Z``; absent values ar
                 "where": ["Settings > Integrations"]  # places in Soku's dashboard
               }
             }
-          ]
+          ],
+          "ack": {                               # null when not acknowledged (local, see
+            "by": "alice",                       #   soku_tui/core/acks.py): who,
+            "at": "2026-03-01T11:58:00Z",        #   when,
+            "note": "asked the client to reconnect TikTok",  # the note as typed, or null
+            "covers_current_failures": true      # false: something failed since the ack
+          }
         }
       ]
     }
@@ -59,16 +65,19 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
 from soku_tui.core.catalog import Fix, fix_for
 from soku_tui.core.models import Run, Submission, platform_name
 from soku_tui.core.sanitize import one_line, pad_cells
+
+if TYPE_CHECKING:
+    from soku_tui.core.acks import Ack
 
 FORMATS: Final = ("table", "json", "csv")
 
@@ -101,6 +110,8 @@ class FailedReport:
     since: datetime
     skipped: int
     posts: tuple[Submission, ...]
+    # Local acknowledgements by post id (soku_tui.core.acks), shown in the JSON.
+    acks: Mapping[str, Ack] = field(default_factory=dict)
 
     @property
     def failed_runs(self) -> int:
@@ -118,6 +129,7 @@ def build_report(
     since: datetime,
     skipped: int = 0,
     generated_at: datetime | None = None,
+    acks: Mapping[str, Ack] | None = None,
 ) -> FailedReport:
     """Keep the submissions with a failed run, newest first (ties broken by id)."""
     failed = [post for post in submissions if post.failed_runs]
@@ -129,6 +141,7 @@ def build_report(
         since=since,
         skipped=skipped,
         posts=tuple(failed),
+        acks=acks or {},
     )
 
 
@@ -192,7 +205,19 @@ def run_json(run: Run) -> dict[str, Any]:
     }
 
 
-def post_json(post: Submission) -> dict[str, Any]:
+def ack_json(ack: Ack | None, post: Submission) -> dict[str, Any] | None:
+    """The ``ack`` object of a post (null when not acknowledged)."""
+    if ack is None:
+        return None
+    return {
+        "by": ack.by,
+        "at": _iso(ack.at),
+        "note": ack.note,
+        "covers_current_failures": ack.covers(post),
+    }
+
+
+def post_json(post: Submission, ack: Ack | None = None) -> dict[str, Any]:
     return {
         "post_id": post.post_submission_id,
         "status": post.status,
@@ -200,6 +225,7 @@ def post_json(post: Submission) -> dict[str, Any]:
         "updated_at": _iso(post.updated_at),
         "caption": post.caption(),
         "runs": [run_json(run) for run in post.runs],
+        "ack": ack_json(ack, post),
     }
 
 
@@ -209,7 +235,9 @@ def report_json(report: FailedReport) -> dict[str, Any]:
         "base_url": report.base_url,
         "since": _iso(report.since),
         "skipped": report.skipped,
-        "posts": [post_json(post) for post in report.posts],
+        "posts": [
+            post_json(post, report.acks.get(post.post_submission_id)) for post in report.posts
+        ],
     }
 
 
@@ -225,14 +253,26 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def render_json(report: FailedReport) -> str:
-    data = report_json(report)
+def _safe_json(data: Any, *, indent: bool) -> str:
     try:
-        text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0).decode("utf-8")
     except orjson.JSONEncodeError:
         # A lone surrogate (a broken emoji) is not UTF-8; the stdlib writes it as \\udXXX.
-        text = json.dumps(data, indent=2, ensure_ascii=True)
-    return _JSON_UNSAFE.sub(_escape, text) + "\n"
+        if indent:
+            text = json.dumps(data, indent=2, ensure_ascii=True)
+        else:
+            text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
+    return _JSON_UNSAFE.sub(_escape, text)
+
+
+def render_json(report: FailedReport) -> str:
+    return _safe_json(report_json(report), indent=True) + "\n"
+
+
+def json_line(data: Any) -> str:
+    """``data`` as one line of JSON (no newline at the end), escaped like ``render_json``:
+    for JSON Lines output (``soku-tui watch --jsonl``)."""
+    return _safe_json(data, indent=False)
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -386,8 +426,10 @@ __all__ = [
     "CSV_COLUMNS",
     "FORMATS",
     "FailedReport",
+    "ack_json",
     "build_report",
     "is_retryable",
+    "json_line",
     "post_json",
     "relative_age",
     "render",

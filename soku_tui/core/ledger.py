@@ -17,12 +17,9 @@ warning: never a crash, never silently dropped.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import logging
 import os
 import socket
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -32,6 +29,7 @@ from typing import Any, Final, Literal
 import orjson
 import platformdirs
 
+from soku_tui.core.atomic import aside_path, atomic_write_bytes, exclusive_lock, file_identity
 from soku_tui.core.audit import redact_secrets
 
 log = logging.getLogger("soku_tui")
@@ -263,11 +261,8 @@ class RetryLedger:
         return self._snapshot
 
     def _identity(self) -> tuple[int, ...]:
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            return ()  # no ledger yet: as cacheable as any other state
-        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        # () when there is no ledger yet: as cacheable as any other state.
+        return file_identity(self.path)
 
     def _read(self) -> tuple[dict[str, LedgerEntry], bool]:
         """Parse the file. ``ok`` is False if anything in it could not be read."""
@@ -318,13 +313,7 @@ class RetryLedger:
         return entries
 
     def _aside_path(self) -> Path:
-        stamp = self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        counter = 1
-        while candidate.exists():
-            counter += 1
-            candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
-        return candidate
+        return aside_path(self.path, self._clock())
 
     # ---- writing -------------------------------------------------------------------
 
@@ -361,15 +350,8 @@ class RetryLedger:
             entries[key] = entry
         return entry
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return exclusive_lock(self._lock_path)
 
     def _write(self, entries: dict[str, LedgerEntry]) -> None:
         cutoff = self._clock() - self._keep
@@ -383,34 +365,7 @@ class RetryLedger:
         content = orjson.dumps(
             {"version": FORMAT_VERSION, "entries": kept}, option=orjson.OPT_INDENT_2
         )
-        directory = self.path.parent
-        fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
-        _fsync_dir(directory)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (some filesystems refuse; that is not fatal)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
+        atomic_write_bytes(self.path, content)
 
 
 __all__ = [
