@@ -5,6 +5,8 @@
     soku-tui [global flags] retry POST_ID [--platform P ...] [--yes] [--no-follow]
     soku-tui demo-server [--port N] [--posts N] [--faults SPEC]
     soku-tui [global flags] config show
+    soku-tui [global flags] doctor [--json]
+    soku-tui [global flags] watch [--jsonl] [--only-changes]
 
 Global flags work before or after the command (``soku-tui failed --demo`` and
 ``soku-tui --demo failed`` mean the same). Exit statuses are in
@@ -31,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TextIO
 
 from soku_tui import __version__
 from soku_tui.config import ConfigError, Settings, load_settings, missing_key_help
@@ -41,6 +43,7 @@ from soku_tui.exit_codes import MEANINGS, ExitCode
 
 if TYPE_CHECKING:
     from soku_tui.core.client import SokuClient
+    from soku_tui.core.doctor import DoctorConfig
     from soku_tui.core.models import Submission
     from soku_tui.core.retry import RunVerdict
     from soku_tui.ui.app import AppConfig
@@ -199,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         "show", parents=[flags], help="every setting, its value and where it came from"
     )
 
-    # Later issues: `watch --jsonl` (issue 6) and `doctor` (issue 7) register here, each
-    # with a handler in COMMANDS below.
+    _add_doctor_parser(commands, flags)
+
+    _add_watch_parser(commands, flags)
     return parser
 
 
@@ -446,7 +450,11 @@ def cmd_failed(args: argparse.Namespace, settings: Settings) -> int:
 
         listing = asyncio.run(fetch())
         report = build_report(
-            listing.submissions, base_url=session.base_url, since=since, skipped=listing.skipped
+            listing.submissions,
+            base_url=session.base_url,
+            since=since,
+            skipped=listing.skipped,
+            acks=_acknowledgements(session),
         )
         if listing.skipped and fmt != "table":
             _err(f"{PROG}: warning: {listing.skipped} entries Soku sent could not be read")
@@ -632,6 +640,127 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK)
 
 
+# -- doctor (issue 7) -----------------------------------------------------------------------
+
+
+def _add_doctor_parser(commands: Any, flags: argparse.ArgumentParser) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[flags],
+        help="check, read-only, which parts of the API contract hold for this account",
+        description=(
+            "Check the key, the network path, authentication, the subscription, the read "
+            "endpoints, rate-limit headers and the clock against the configured Soku "
+            "account, one line each. Read-only: it never creates, retries or changes "
+            "anything. Exit 0 when everything the monitor needs holds, 3 unreachable, "
+            "4 authentication or subscription, 5 the read API differs from the contract."
+        ),
+    )
+    doctor.add_argument(
+        "--json",
+        action="store_true",
+        help="the same report as JSON on stdout (schema in soku_tui/doctor_output.py)",
+    )
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from soku_tui.core.doctor import run_doctor
+    from soku_tui.doctor_output import render_json, render_text
+
+    # No early stop without a key: the report says so, and still checks the network.
+    with demo_session(settings) as (session, _):
+        report = asyncio.run(run_doctor(doctor_config(session)))
+    _out(render_json(report) if args.json else render_text(report))
+    return report.exit_code
+
+
+def doctor_config(settings: Settings) -> DoctorConfig:
+    """What the doctor needs from the settings; the key stays in ``api_key`` alone."""
+    from soku_tui.core.doctor import DoctorConfig
+    from soku_tui.core.doctor_report import DEFAULT_REQUEST_TIMEOUT
+
+    source = settings.source("api_key") if settings.api_key is not None else None
+    key_file = settings.api_key_file
+    if source is not None and key_file is not None and "api_key_file" in settings.sources:
+        source += f" (named by {settings.source('api_key_file')})"
+    elif source is not None and source.startswith("config file"):
+        key_file = settings.config_file  # the key sits in the config file itself
+    origins: dict[str, Literal["flag", "env", "key_file", "config", "demo"]] = {
+        "flag": "flag",
+        "env": "env",
+        "key": "key_file",
+        "config": "config",
+        "demo": "demo",
+    }
+    return DoctorConfig(
+        base_url=settings.base_url,
+        api_key=settings.api_key_value(),
+        base_url_source=settings.source("base_url"),
+        key_source=source,
+        key_origin=origins.get(source.split(" ", 1)[0]) if source else None,
+        key_file=key_file,
+        auth_scheme=settings.auth_scheme,
+        auth_scheme_source=settings.source("auth_scheme"),
+        config_file=settings.config_file,
+        demo=settings.demo,
+        max_body_bytes=settings.max_body_bytes,
+        # Short enough that a server that never answers still leaves a report in ~10 s.
+        request_timeout=min(settings.timeout, DEFAULT_REQUEST_TIMEOUT),
+    )
+
+
+# -- watch and acknowledgements (issue 6) ---------------------------------------------------
+
+
+def _add_watch_parser(commands: Any, flags: argparse.ArgumentParser) -> None:
+    watch = commands.add_parser(
+        "watch",
+        parents=[flags],
+        help="stream new, changed and resolved failures (for alerting pipelines)",
+        description=(
+            "Poll like the monitor and print one line per failure that appears, changes or "
+            "resolves; with --jsonl, one JSON object per line (schema in soku_tui/watch.py). "
+            "Problems go to stderr and polling goes on. SIGUSR1 polls at once. Exit 0 on "
+            "SIGTERM/SIGHUP or when the reader leaves, 130 on Ctrl-C."
+        ),
+    )
+    watch.add_argument("--jsonl", action="store_true", help="JSON Lines on stdout")
+    watch.add_argument(
+        "--only-changes",
+        action="store_true",
+        help="do not report the failures already present at the first poll",
+    )
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from soku_tui.watch import run_watch
+
+    with demo_session(settings) as (session, server):
+        missing = _missing_key(session)
+        if missing is not None:
+            return missing
+        return run_watch(
+            session,
+            jsonl=args.jsonl,
+            only_changes=args.only_changes,
+            demo_url=server.base_url if server is not None else None,
+        )
+
+
+def _acknowledgements(settings: Settings) -> dict[str, Any]:
+    """The local acknowledgements by post id; a problem reading them is a warning only."""
+    from soku_tui.core.acks import AckStore
+
+    try:
+        store = AckStore.in_state_dir(settings.state_dir)
+    except OSError as exc:
+        _err(f"{PROG}: warning: cannot read the acknowledgements ({exc.strerror or exc})")
+        return {}
+    for warning in store.take_warnings():
+        _err(f"{PROG}: warning: {one_line(warning)}")
+    return dict(store.as_mapping())
+
+
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: Final[dict[str, Command]] = {
     "tui": cmd_tui,
@@ -639,6 +768,8 @@ COMMANDS: Final[dict[str, Command]] = {
     "retry": cmd_retry,
     "demo-server": cmd_demo_server,
     "config": cmd_config,
+    "doctor": cmd_doctor,
+    "watch": cmd_watch,
 }
 
 

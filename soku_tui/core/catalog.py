@@ -525,13 +525,13 @@ def api_problem_advice(status: int, code: str | None = None) -> str:
         )
     if status == 500:
         return (
-            "Soku had an internal error (500): the trouble is on Soku's side; will retry. "
+            "The trouble is on Soku's side; the monitor keeps retrying on its own. "
             "Check Soku's status page if it lasts."
         )
     if status in GATEWAY_STATUSES:
         return (
-            f"A gateway in front of Soku failed ({title}): will retry. Check Soku's "
-            "status page if it lasts."
+            "The monitor keeps retrying on its own. Check Soku's status page if it lasts; "
+            "if only this machine is affected, check its proxy or network."
         )
     if 500 <= status < 600:
         return (

@@ -247,7 +247,7 @@ _STATUS_WORDS: Final = {
     405: "this route does not accept that method",
     429: "rate limited",
     500: "Soku had an internal error",
-    502: "a gateway in front of Soku failed (bad gateway)",
+    502: "a gateway in front of Soku failed",
     503: "Soku is unavailable",
     504: "a gateway in front of Soku timed out",
 }
@@ -262,8 +262,8 @@ def _api_error(answer: _Answer, what: str) -> SokuApiError:
     words = _STATUS_WORDS.get(answer.status, "the request failed")
     if body is None:
         kind = answer.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-        shown = "an empty body" if not answer.content else f"a {kind} body, not Soku's JSON"
-        message = f"{what}: HTTP {answer.status} — {words} (the server sent {shown})"
+        shown = "an empty answer" if not answer.content else f"a {kind} answer, not Soku's JSON"
+        message = f"{what}: HTTP {answer.status} — {words}; it sent {shown}"
         return SokuApiError(message, status=answer.status, retry_after=retry_after)
     code = f" [{body.code}]" if body.code else ""
     message = f"{what}: HTTP {answer.status}{code} — {words}"

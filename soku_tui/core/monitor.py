@@ -302,7 +302,10 @@ class Monitor:
         started = self._timer()
         self._emit(self._update(SnapshotDiff(), polling=True))
         since = self._clock() - self.since if self.since is not None else None
-        etag = self.snapshot.etag if self._use_etag and self.snapshot.fetched_at else None
+        # A snapshot with unreadable entries is not worth keeping by ETag: once the API
+        # answers cleanly again the next poll must fetch it in full.
+        usable = self.snapshot.fetched_at is not None and not self.snapshot.skipped
+        etag = self.snapshot.etag if self._use_etag and usable else None
         first_load = self.snapshot.fetched_at is None
         collected: list[Submission] = []
         skipped = pages = wire = 0

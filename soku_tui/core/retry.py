@@ -235,17 +235,13 @@ class RetryState:
         if self.phase == "retrying":
             return "retrying…"
         if self.phase == "interrupted":
-            return "unconfirmed (retry resumes it)"
+            return "unconfirmed"
         if self.phase == "accepted":
-            return "retried → publishing…"
+            return "publishing…"
         if self.phase == "succeeded":
             return "retried → ok"
         if self.phase == "failed":
-            return (
-                "retried → partly failed"
-                if self.final_status == "partially_failed"
-                else ("failed again")
-            )
+            return "partly failed" if self.final_status == "partially_failed" else ("failed again")
         status = f" ({self.http_status})" if self.http_status else ""
         return f"retry refused{status}"
 

@@ -137,24 +137,16 @@ class Session:
 @asynccontextmanager
 async def session() -> AsyncIterator[Session]:
     """A fresh demo server and app at :data:`SIZE`, with the first poll on screen."""
-    import random
 
-    from soku_tui.core.monitor import Backoff
     from soku_tui.demo.server import DEMO_API_KEY, DemoServer
     from soku_tui.ui.app import AppConfig, SokuApp
-
-    class ScreenshotConfig(AppConfig):
-        @property
-        def target_label(self) -> str:
-            # The demo listens on a random port; the picture must not change with it.
-            return AppConfig(base_url=SHOWN_BASE_URL, api_key=None).target_label
 
     clock = SteppedClock(FIXED_NOW)
     with (
         DemoServer(now=FIXED_NOW).start() as server,
         tempfile.TemporaryDirectory(prefix="soku-tui-screenshots-") as state,
     ):
-        config = ScreenshotConfig(
+        config = AppConfig(
             base_url=server.base_url,
             api_key=DEMO_API_KEY,
             state_dir=Path(state),
@@ -162,10 +154,9 @@ async def session() -> AsyncIterator[Session]:
             clock=clock,
             timer=SteppedTimer(POLL_LATENCY),
             autostart_polling=False,
+            backoff_seed=7,  # backoff jitter is random by design
         )
         app = SokuApp(config)
-        # Backoff jitter is random by design; seeded here so "next attempt in …" is stable.
-        app.monitor._backoff = Backoff(rng=random.Random(7))  # noqa: S311 - not secret
         async with app.run_test(size=SIZE) as pilot:
             shot = Session(app, pilot, server, clock)
             await shot.settle()

@@ -480,7 +480,7 @@ async def test_after_a_restart_the_same_retry_creates_nothing_new(
         after.plan(sub)
     assert demo_server.created_count == 1
     assert after.state_for(sub.post_submission_id) is not None
-    assert after.state_for(sub.post_submission_id).label == "retried → publishing…"  # type: ignore[union-attr]
+    assert after.state_for(sub.post_submission_id).label == "publishing…"  # type: ignore[union-attr]
     # And the key that was used is the one the contract prescribes.
     assert files.ledger().get(key) is not None
 
@@ -513,7 +513,7 @@ async def test_an_unanswered_retry_is_resumed_with_its_original_key(
     restarted = service_for(client, files)
     state = restarted.state_for(sub.post_submission_id)
     assert state is not None
-    assert state.label == "unconfirmed (retry resumes it)"
+    assert state.label == "unconfirmed"
     # A narrower retry would need a new key, and could publish that run twice: it is
     # refused if already planned, and widened to the unconfirmed retry if planned now.
     stale = await restarted.execute(narrow)
@@ -658,7 +658,7 @@ async def test_follow_records_how_the_new_post_ended(
         == {
             "succeeded": "retried → ok",
             "failed": "failed again",
-            "partially_failed": "retried → partly failed",
+            "partially_failed": "partly failed",
         }[outcome]
     )
     last = files.audit_lines()[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -12,12 +13,16 @@ from textual.widgets import Static
 class ConfirmBar(ModalScreen[bool]):
     """Answers True only for ``y``: a stray enter or escape never publishes anything."""
 
+    # One line whatever the width: the question is cut with an ellipsis (put what may be
+    # cut last), the [y/N] prompt never is.
     DEFAULT_CSS = """
     ConfirmBar { align: center bottom; background: $background 40%; }
-    ConfirmBar > Static {
+    ConfirmBar > Horizontal {
         width: 100%; height: auto; padding: 0 1;
         background: $warning 30%; border-top: tall $warning;
     }
+    ConfirmBar #confirm-question { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    ConfirmBar #confirm-answer { width: auto; padding: 0 0 0 2; text-style: bold; }
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", show=False),
@@ -29,9 +34,9 @@ class ConfirmBar(ModalScreen[bool]):
         self._question = question
 
     def compose(self) -> ComposeResult:
-        text = self._question.copy()
-        text.append("  [y/N]", style="bold")
-        yield Static(text, id="confirm-question")
+        with Horizontal():
+            yield Static(self._question.copy(), id="confirm-question")
+            yield Static("[y/N]", id="confirm-answer", markup=False)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

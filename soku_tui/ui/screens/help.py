@@ -12,6 +12,18 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+# What the table's marks mean: nothing on screen relies on colour alone.
+LEGEND = Text.assemble(
+    ("\nMarks  ", "bold"),
+    "✗ failed  ✓ published  ◌ queued/processing  ⊘ cancelled  ↻ a retry can fix this (500)\n",
+    ("Rows   ", "bold"),
+    "▸ collapsed post  ▾ expanded post  ├ └ its platform runs\n",
+    ("Codes  ", "bold"),
+    "X  TH Threads  FB Facebook  IG Instagram  LI LinkedIn  TT TikTok  YT YouTube  SC Snapchat\n",
+    ("Cols   ", "bold"),
+    "Worst: most serious HTTP status · 500s: runs a retry can fix · Retry: what a retry did",
+)
+
 
 @dataclass(frozen=True)
 class HelpEntry:
@@ -49,4 +61,5 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text("Keys  (greyed = not possible right now)", style="bold"))
             yield Static(table)
+            yield Static(LEGEND)
             yield Static(Text("escape or ? closes this help", style="dim"))

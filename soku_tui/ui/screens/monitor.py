@@ -31,6 +31,11 @@ from soku_tui.ui.widgets.post_table import PostTable
 if TYPE_CHECKING:
     from soku_tui.ui.app import AppConfig, SokuApp
 
+# Textual's own focus and copy bindings mean nothing in this app; keep help to ours.
+HIDDEN_IN_HELP = frozenset(
+    {"retry_refused", "app.focus_next", "app.focus_previous", "screen.copy_text"}
+)
+
 # Wider than this, the detail pane sits beside the table instead of below it.
 SIDE_PANE_MIN_WIDTH = 140
 
@@ -59,7 +64,7 @@ class MonitorScreen(Screen[None]):
         Binding("r", "retry", "Retry 500s"),
         # Same key, only live while retry is off: says why instead of doing nothing.
         Binding("r", "retry_refused", "Retry 500s", show=False),
-        Binding("space", "toggle_expand", "Expand", show=False),
+        Binding("space", "toggle_expand", "Expand/collapse", show=False),
         Binding("d", "toggle_detail", "Detail"),
         Binding("ctrl+r,f5", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
@@ -227,13 +232,15 @@ class MonitorScreen(Screen[None]):
             return
         platforms = ", ".join(platform_name(run.platform) for run in plan.runs)
         caption = one_line(submission.caption() or "(no caption)", 40)
+        # The confirmation is one line, cut at the end when narrow: the caption goes last.
         question = Text("Retry post ")
         question.append(submission.post_submission_id[:8] + "…", style="bold")
-        question.append(f" “{caption}” on ")
+        question.append(" on ")
         question.append(clean(platforms), style="bold")
-        if plan.skipped:
-            question.append(f" — {plan.summary}")
         question.append("?")
+        if plan.skipped or plan.resumed:
+            question.append(f" {plan.summary} ·")
+        question.append(f" “{caption}”", style="italic")
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -296,23 +303,28 @@ class MonitorScreen(Screen[None]):
     def help_entries(self) -> Iterator[HelpEntry]:
         chosen = self.selected_submission()
         retry_reason = (self._retry_reason(*chosen) if chosen else "nothing selected") or ""
-        keys_by_action: dict[str, list[str]] = {}
-        described: dict[str, tuple[str, Any]] = {}
-        for namespace, bindings in self._modal_binding_chain:
+        # One line per description, with all its keys: the screen's "q" (app.quit) and the
+        # app's own ctrl+q (quit), or the table's enter and the screen's space, are one
+        # thing to a user. The first binding in the chain decides whether it works now.
+        keys_by_line: dict[str, list[str]] = {}
+        first: dict[str, tuple[Any, str]] = {}
+        # Actions first (this screen's), then navigation (the table's), then the app's.
+        chain = sorted(self._modal_binding_chain, key=lambda link: link[0] is not self)
+        for namespace, bindings in chain:
             for _key, binding in bindings:
-                if not binding.description or binding.action == "retry_refused":
+                if not binding.description or binding.action in HIDDEN_IN_HELP:
                     continue
-                keys = keys_by_action.setdefault(binding.action, [])
+                keys = keys_by_line.setdefault(binding.description, [])
                 display = self.app.get_key_display(binding)
                 if display not in keys:
                     keys.append(display)
-                described.setdefault(binding.action, (binding.description, namespace))
-        for action, (description, namespace) in described.items():
+                first.setdefault(binding.description, (namespace, binding.action))
+        for description, (namespace, action) in first.items():
             state = self.app._check_action_state(action, namespace)
             if state is False:
                 continue
             reason = retry_reason if action == "retry" else ""
-            yield HelpEntry(", ".join(keys_by_action[action]), description, bool(state), reason)
+            yield HelpEntry(", ".join(keys_by_line[description]), description, bool(state), reason)
 
     def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand("Refresh now", "Poll Soku immediately", self.action_refresh)

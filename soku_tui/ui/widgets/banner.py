@@ -23,9 +23,11 @@ TITLES = {
 class ProblemBanner(Static):
     """Hidden while the API is healthy; never hides the last good data."""
 
+    # Not docked: two widgets docked to the same edge overlap, and this one would hide
+    # the header. It flows below it instead, pushing the table down.
     DEFAULT_CSS = """
     ProblemBanner {
-        dock: top; height: auto; max-height: 5; display: none;
+        height: auto; max-height: 5; display: none;
         background: $error 25%; border-left: thick $error; padding: 0 1;
     }
     ProblemBanner.-visible { display: block; }

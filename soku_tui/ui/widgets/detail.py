@@ -20,42 +20,43 @@ def _field(text: Text, label: str, value: str) -> None:
 
 
 def describe_run(submission: Submission, run: Run, retry_reason: str | None) -> Text:
+    """What failed, what to do and where come first: the pane is often only a dozen lines."""
     text = Text()
     error = run.error
     title = f"{platform_name(run.platform)} · {run.account_id or 'no account'}"
     text.append(clean(title) + "\n", style="bold underline")
-    _field(text, "Post", submission.post_submission_id)
-    _field(text, "Run", f"{run.status} (attempt {run.attempt})")
-    if error is not None:
-        status = f"HTTP {error.status}" if error.status is not None else "HTTP status unknown"
-        _field(text, "Error", f"{status} · {error.code or 'no code'}")
-        _field(text, "Request id", error.request_id or "none given")
-        _field(text, "Time", absolute(error.timestamp or run.updated_at))
-        text.append("Message\n", style="bold")
-        text.append(clean(error.message or "(no message)") + "\n")
-        fix = fix_for(error.status, error.code, platform=run.platform)
-        text.append("\n")
-        text.append(f"{fix.title}\n", style="bold reverse")
-        text.append(fix.meaning + "\n")
-        if fix.causes:
-            text.append("Likely causes\n", style="bold")
-            for cause in fix.causes:
-                text.append(f" • {cause}\n")
-        if fix.steps:
-            text.append("What to do\n", style="bold")
-            for number, step in enumerate(fix.steps, 1):
-                text.append(f" {number}. {step}\n")
-        if fix.where:
-            text.append("Where: ", style="bold")
-            text.append(" · ".join(fix.where) + "\n")
-    elif run.platform_post_url:
-        _field(text, "Live post", run.platform_post_url)
-    text.append("\n")
+    if error is None:
+        _field(text, "Run", f"{run.status} (attempt {run.attempt})")
+        if run.platform_post_url:
+            _field(text, "Live post", run.platform_post_url)
+        _field(text, "Post", submission.post_submission_id)
+        return text
+    status = f"HTTP {error.status}" if error.status is not None else "HTTP status unknown"
+    fix = fix_for(error.status, error.code, platform=run.platform)
+    text.append(f"{status} · {clean(error.code or 'no code')} — {fix.title}\n", style="bold")
+    text.append(clean(error.message or "(no message)") + "\n")
+    if fix.steps:
+        text.append("What to do\n", style="bold")
+        for number, step in enumerate(fix.steps, 1):
+            text.append(f" {number}. {step}\n")
+    if fix.where:
+        text.append("Where: ", style="bold")
+        text.append(" · ".join(fix.where) + "\n")
     if retry_reason is None:
-        text.append("r: retry this run (Soku says a 500 is safe to send again)", style="bold")
+        text.append("r: retry this run (Soku says a 500 is safe to send again)\n", style="bold")
     else:
         text.append("Retry: ", style="bold")
-        text.append(clean(retry_reason))
+        text.append(clean(retry_reason) + "\n")
+    text.append("\n")
+    if fix.causes:
+        text.append("Likely causes\n", style="bold")
+        for cause in fix.causes:
+            text.append(f" • {cause}\n")
+    text.append(fix.meaning + "\n\n", style="italic")
+    _field(text, "Run", f"{run.status} (attempt {run.attempt})")
+    _field(text, "Request id", error.request_id or "none given")
+    _field(text, "Time", absolute(error.timestamp or run.updated_at))
+    _field(text, "Post", submission.post_submission_id)
     return text
 
 
@@ -63,7 +64,7 @@ def describe_post(submission: Submission, retry_reason: str | None) -> Text:
     text = Text()
     text.append("Post\n", style="bold underline")
     _field(text, "Id", submission.post_submission_id)
-    _field(text, "Status", submission.status)
+    _field(text, "Status", submission.status.replace("_", " "))
     _field(text, "Created", absolute(submission.created_at))
     _field(text, "Updated", absolute(submission.updated_at))
     if submission.scheduled_time:

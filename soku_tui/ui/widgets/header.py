@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -16,6 +17,10 @@ from textual.widgets import Static
 
 from soku_tui.core.monitor import Health, MonitorUpdate
 from soku_tui.ui.timefmt import ago, countdown
+
+# Hidden, in this order, while the line is too narrow for everything: health, counts,
+# freshness and the countdown must stay readable at 80 columns.
+DROP_WHEN_NARROW = ("hdr-latency", "hdr-target", "hdr-title")
 
 HEALTH_WORDS = {
     "starting": "connecting…",
@@ -88,6 +93,40 @@ class StatusHeader(Horizontal):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Hide the least useful parts when the line would otherwise cut off the health."""
+        width = self.size.width
+        if not width:
+            return
+        parts = {part.id: part for part in self.query(Static) if part.id != "hdr-spacer"}
+        # Each part is its text plus one cell of padding either side.
+        needed = {key: cell_len(str(part.content)) + 2 for key, part in parts.items()}
+        total = sum(needed.values())
+        changed = False
+        for key in DROP_WHEN_NARROW:
+            part = parts.get(key)
+            if part is None:
+                continue
+            hide = total > width
+            if hide:
+                total -= needed[key]
+            if part.display == hide:  # only on a change: each assignment relayouts
+                part.display = not hide
+                changed = True
+        if changed:
+            # Measured: when a part is hidden in the same frame as another part's text
+            # changes, Textual (8.2) can keep that part at its old width, and the new
+            # text wraps out of sight ("37 posts · 60 runs" without "failing"). A second
+            # layout once this frame is done sizes every part from its current text.
+            self.call_after_refresh(self._relayout)
+
+    def _relayout(self) -> None:
+        for part in self.query(Static):
+            part.refresh(layout=True)
+
     def show(self, update: MonitorUpdate, *, shown: int | None = None) -> None:
         self._update = update
         snapshot = update.snapshot
@@ -98,9 +137,12 @@ class StatusHeader(Horizontal):
             counts += f" · loading (page {update.loaded_pages})…"
         if shown is not None and shown != posts:
             counts = f"showing {shown} of {posts} posts · {runs} runs failing"
+        if snapshot.skipped:
+            # The contract: unreadable entries are skipped and counted, never hidden.
+            counts += f" · {snapshot.skipped} unreadable"
         self._set("#hdr-counts", counts)
         latency = update.stats.latency
-        self._set("#hdr-latency", f"{latency * 1000:.0f} ms" if latency is not None else "")
+        self._set("#hdr-latency", f"poll {latency * 1000:.0f} ms" if latency is not None else "")
         health = self.query_one("#hdr-health", Static)
         health.update(health_text(update.health, self._clock()))
         health.set_class(update.health.ok, "-ok")
@@ -115,13 +157,16 @@ class StatusHeader(Horizontal):
         now = self._clock()
         fetched = update.snapshot.fetched_at
         fresh = self.query_one("#hdr-fresh", Static)
-        fresh.update(Text("polling…" if update.polling else f"updated {ago(fetched, now)}"))
+        self._set("#hdr-fresh", "polling…" if update.polling else f"updated {ago(fetched, now)}")
         age = (now - fetched).total_seconds() if fetched else None
         interval = self._interval()
         fresh.set_class(age is not None and 2 * interval < age <= 5 * interval, "-warn")
         fresh.set_class(age is not None and age > 5 * interval, "-error")
         next_at = update.health.next_attempt_at if not update.health.ok else update.next_poll_at
         self._set("#hdr-next", f"next {countdown(next_at, now)}" if not update.polling else "")
+        self._fit()
 
     def _set(self, selector: str, text: str) -> None:
-        self.query_one(selector, Static).update(Text(text))
+        part = self.query_one(selector, Static)
+        if str(part.content) != text:  # an unchanged part costs no bytes over SSH
+            part.update(Text(text))

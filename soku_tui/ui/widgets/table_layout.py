@@ -45,8 +45,9 @@ _POST_SPECS: Final = (
     _Spec("caption", "Caption", 0, 24),
     _Spec("platforms", "Platforms", 30, 14),
     _Spec("worst", "Worst", 5, 5, "right"),
-    _Spec("retry", "Retry", 5, 5, "right"),
-    _Spec("state", "State", 22, 14),
+    # How many runs a retry could fix (500s), then what a retry is doing or did.
+    _Spec("retry", "500s", 4, 4, "right"),
+    _Spec("state", "Retry", 14, 10),
 )
 _POST_FLEX: Final = "caption"
 _POST_SHRINK: Final = ("state", "platforms")
