@@ -24,18 +24,14 @@ screen can tell "acknowledged" from "acknowledged, but something new failed sinc
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
-from soku_tui.core.atomic import aside_path, atomic_write_bytes, exclusive_lock, file_identity
+from soku_tui.core.atomic import JsonRecordFile
 from soku_tui.core.audit import AuditLog, _local_user, redact_secrets
 from soku_tui.core.models import Submission
 
@@ -144,12 +140,27 @@ class AckStore:
     ) -> None:
         self.path = path
         self.audit = audit
-        self._lock_path = path.with_name(path.name + ".lock")
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._keep = keep
-        self._acks: dict[str, Ack] = {}
-        self._identity: tuple[int, ...] | None = None  # None: never read
         self._warnings: list[str] = []
+        self._file: JsonRecordFile[Ack] = JsonRecordFile(
+            path,
+            key="acks",
+            version=FORMAT_VERSION,
+            decode=Ack.from_json,
+            encode=Ack.to_json,
+            retain=lambda ack, cutoff: ack.at >= cutoff,
+            keep=keep,
+            clock=self._clock,
+            unreadable=(
+                "acknowledgements file {path} could not be read; it was moved to "
+                "{aside} and a new one started"
+            ),
+            partly_unreadable=(
+                "acknowledgements file {path}: some entries could not be read and were "
+                "left out; the original is kept as {aside}"
+            ),
+            warn=self._warn,
+        )
         self.refresh()
 
     @classmethod
@@ -160,41 +171,32 @@ class AckStore:
         return cls(state_dir / ACKS_FILENAME, audit=audit, **kwargs)
 
     def __repr__(self) -> str:
-        return f"AckStore({str(self.path)!r}, {len(self._acks)} acknowledged)"
+        return f"AckStore({str(self.path)!r}, {len(self._file.records)} acknowledged)"
 
     # -- reading (in memory) ---------------------------------------------------------------
 
     def get(self, post_id: str) -> Ack | None:
         """The acknowledgement of ``post_id``, or None. A dict lookup: no disk access."""
-        return self._acks.get(post_id)
+        return self._file.records.get(post_id)
 
     def all(self) -> tuple[Ack, ...]:
         """Every acknowledgement, oldest first."""
-        return tuple(sorted(self._acks.values(), key=lambda ack: (ack.at, ack.post_id)))
+        acks = self._file.records.values()
+        return tuple(sorted(acks, key=lambda ack: (ack.at, ack.post_id)))
 
     def as_mapping(self) -> Mapping[str, Ack]:
         """Post id → acknowledgement (a copy; for renderers that look many up)."""
-        return dict(self._acks)
+        return dict(self._file.records)
 
     def __len__(self) -> int:
-        return len(self._acks)
+        return len(self._file.records)
 
     def __contains__(self, post_id: object) -> bool:
-        return post_id in self._acks
+        return post_id in self._file.records
 
     def refresh(self) -> bool:
         """Re-read the file if another process changed it. True if anything changed."""
-        identity = file_identity(self.path)
-        if identity == self._identity:
-            return False
-        acks, ok = self._read()
-        if not ok:
-            with exclusive_lock(self._lock_path):
-                acks = self._read_repairing()
-                identity = file_identity(self.path)
-        changed = acks != self._acks
-        self._acks, self._identity = acks, identity
-        return changed
+        return self._file.refresh()
 
     def take_warnings(self) -> list[str]:
         """Warnings since the last call (a corrupt file moved aside, an audit failure)."""
@@ -227,14 +229,14 @@ class AckStore:
             note=note,
             failures=failure_keys(submission) if submission is not None else (),
         )
-        with self._transaction() as acks:
+        with self._file.transaction() as acks:
             acks[post_id] = ack
         self._audit("acknowledged", post_id, ack.failures, note or "")
         return ack
 
     def unacknowledge(self, post_id: str) -> Ack | None:
         """Withdraw the acknowledgement of ``post_id``; returns it, or None if there was none."""
-        with self._transaction() as acks:
+        with self._file.transaction() as acks:
             removed = acks.pop(post_id, None)
         if removed is not None:
             self._audit("withdrawn", post_id, removed.failures, "")
@@ -248,78 +250,8 @@ class AckStore:
         except OSError as exc:
             # The acknowledgement itself is saved; losing its audit line is worth a
             # warning, not an error the user has to deal with.
-            message = f"could not write the audit log {self.audit.path} ({exc.strerror or exc})"
-            log.warning("%s", message)
-            self._warnings.append(message)
+            self._warn(f"could not write the audit log {self.audit.path} ({exc.strerror or exc})")
 
-    # -- the file --------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[dict[str, Ack]]:
-        """Read-modify-write under the cross-process lock; the in-memory view follows."""
-        with exclusive_lock(self._lock_path):
-            acks = self._read_repairing()
-            before = dict(acks)
-            yield acks
-            if acks != before:
-                self._write(acks)
-            self._acks = dict(acks)
-            self._identity = file_identity(self.path)
-
-    def _read(self) -> tuple[dict[str, Ack], bool]:
-        """Parse the file. ``ok`` is False if anything in it could not be read."""
-        try:
-            content = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}, True
-        try:
-            data = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            return {}, False
-        if not isinstance(data, dict) or not isinstance(data.get("acks"), dict):
-            return {}, False
-        acks: dict[str, Ack] = {}
-        ok = True
-        for post_id, raw in data["acks"].items():
-            try:
-                acks[post_id] = Ack.from_json(post_id, raw)
-            except (KeyError, TypeError, ValueError):
-                ok = False
-        return acks, ok
-
-    def _read_repairing(self) -> dict[str, Ack]:
-        """Under the lock: read, keeping anything unreadable beside the file."""
-        acks, ok = self._read()
-        if ok:
-            return acks
-        aside = aside_path(self.path, self._clock())
-        if acks:
-            # Some acknowledgements are fine: keep using them, keep the original for a human.
-            atomic_write_bytes(aside, self.path.read_bytes())
-            self._write(acks)
-            message = (
-                f"acknowledgements file {self.path}: some entries could not be read and were "
-                f"left out; the original is kept as {aside}"
-            )
-        else:
-            os.replace(self.path, aside)
-            message = (
-                f"acknowledgements file {self.path} could not be read; it was moved to "
-                f"{aside} and a new one started"
-            )
+    def _warn(self, message: str) -> None:
         log.warning("%s", message)
         self._warnings.append(message)
-        return acks
-
-    def _write(self, acks: dict[str, Ack]) -> None:
-        cutoff = self._clock() - self._keep
-        for post_id in [p for p, ack in acks.items() if ack.at < cutoff]:
-            del acks[post_id]  # the caller's view follows what is on disk
-        content = orjson.dumps(
-            {
-                "version": FORMAT_VERSION,
-                "acks": {post_id: acks[post_id].to_json() for post_id in sorted(acks)},
-            },
-            option=orjson.OPT_INDENT_2,
-        )
-        atomic_write_bytes(self.path, content)

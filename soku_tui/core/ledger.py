@@ -26,10 +26,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import orjson
 import platformdirs
 
-from soku_tui.core.atomic import aside_path, atomic_write_bytes, exclusive_lock, file_identity
+from soku_tui.core.atomic import JsonRecordFile
 from soku_tui.core.audit import redact_secrets
 
 log = logging.getLogger("soku_tui")
@@ -189,13 +188,12 @@ def clip_error(text: str) -> str:
 
 
 class _Snapshot:
-    """The parsed ledger plus the file identity it was read from (for cheap re-reads)."""
+    """The parsed ledger, indexed by post as well."""
 
-    __slots__ = ("by_post", "entries", "identity")
+    __slots__ = ("by_post", "entries")
 
-    def __init__(self, entries: dict[str, LedgerEntry], identity: tuple[int, ...] | None) -> None:
+    def __init__(self, entries: Mapping[str, LedgerEntry]) -> None:
         self.entries = entries
-        self.identity = identity
         by_post: dict[str, list[LedgerEntry]] = {}
         for entry in entries.values():
             by_post.setdefault(entry.post_id, []).append(entry)
@@ -218,11 +216,30 @@ class RetryLedger:
         keep: timedelta = DEFAULT_KEEP,
     ) -> None:
         self.path = path
-        self._lock_path = path.with_name(path.name + ".lock")
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._keep = keep
-        self._snapshot = _Snapshot({}, None)  # None: never read
         self._warnings: list[str] = []
+        self._file: JsonRecordFile[LedgerEntry] = JsonRecordFile(
+            path,
+            key="entries",
+            version=FORMAT_VERSION,
+            decode=LedgerEntry.from_json,
+            encode=LedgerEntry.to_json,
+            # Old entries go, except unconfirmed ones: those still guard against a re-send
+            # under a new key.
+            retain=lambda entry, cutoff: entry.updated_at >= cutoff or entry.state == "pending",
+            keep=keep,
+            clock=self._clock,
+            unreadable=(
+                "retry ledger {path} could not be read; it was moved to {aside} and a new "
+                "one started (retries recorded only there will not be recognised as done)"
+            ),
+            partly_unreadable=(
+                "retry ledger {path}: some entries could not be read and were left out; "
+                "the original file is kept as {aside}"
+            ),
+            warn=self._warn,
+        )
+        self._snapshot = _Snapshot({})
 
     def __repr__(self) -> str:
         return f"RetryLedger({str(self.path)!r})"
@@ -250,70 +267,13 @@ class RetryLedger:
         return warnings
 
     def _current(self) -> _Snapshot:
-        identity = self._identity()
-        if identity != self._snapshot.identity:
-            entries, ok = self._read()
-            if not ok:
-                with self._locked():
-                    entries = self._read_repairing()
-                    identity = self._identity()
-            self._snapshot = _Snapshot(entries, identity)
+        if self._file.refresh():
+            self._snapshot = _Snapshot(self._file.records)
         return self._snapshot
 
-    def _identity(self) -> tuple[int, ...]:
-        # () when there is no ledger yet: as cacheable as any other state.
-        return file_identity(self.path)
-
-    def _read(self) -> tuple[dict[str, LedgerEntry], bool]:
-        """Parse the file. ``ok`` is False if anything in it could not be read."""
-        try:
-            content = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}, True
-        try:
-            data = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            return {}, False
-        if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
-            return {}, False
-        entries: dict[str, LedgerEntry] = {}
-        ok = True
-        for key, raw in data["entries"].items():
-            try:
-                entries[key] = LedgerEntry.from_json(key, raw)
-            except (KeyError, TypeError, ValueError):
-                ok = False
-        return entries, ok
-
-    def _read_repairing(self) -> dict[str, LedgerEntry]:
-        """Under the lock: read, and preserve anything unreadable beside the ledger."""
-        entries, ok = self._read()
-        if ok:
-            return entries
-        aside = self._aside_path()
-        if entries:
-            # Some entries are fine: keep using them, keep a full copy for a human.
-            with contextlib.suppress(FileNotFoundError):
-                aside.write_bytes(self.path.read_bytes())
-                os.chmod(aside, 0o600)
-            self._write(entries)
-            message = (
-                f"retry ledger {self.path}: some entries could not be read and were left out; "
-                f"the original file is kept as {aside}"
-            )
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(self.path, aside)
-            message = (
-                f"retry ledger {self.path} could not be read; it was moved to {aside} and a new "
-                "one started (retries recorded only there will not be recognised as done)"
-            )
+    def _warn(self, message: str) -> None:
         log.warning("%s", message)
         self._warnings.append(message)
-        return entries
-
-    def _aside_path(self) -> Path:
-        return aside_path(self.path, self._clock())
 
     # ---- writing -------------------------------------------------------------------
 
@@ -324,14 +284,9 @@ class RetryLedger:
         Yields a fresh dict read from disk while holding the lock; whatever it holds when
         the block ends (without an exception) is written back atomically.
         """
-        with self._locked():
-            entries = self._read_repairing()
-            before = dict(entries)
+        with self._file.transaction() as entries:
             yield entries
-            if entries != before:
-                self._write(entries)
-            # Inside the lock, so the identity is that of the file we just wrote.
-            self._snapshot = _Snapshot(dict(entries), self._identity())
+        self._snapshot = _Snapshot(self._file.records)
 
     def put(self, entry: LedgerEntry) -> LedgerEntry:
         with self.transaction() as entries:
@@ -349,23 +304,6 @@ class RetryLedger:
             entry = replace(entry, **changes, updated_at=self._clock())
             entries[key] = entry
         return entry
-
-    def _locked(self) -> contextlib.AbstractContextManager[None]:
-        return exclusive_lock(self._lock_path)
-
-    def _write(self, entries: dict[str, LedgerEntry]) -> None:
-        cutoff = self._clock() - self._keep
-        kept = {
-            key: entry.to_json()
-            for key, entry in sorted(entries.items())
-            # Old entries go, except unconfirmed ones: those still guard against a re-send
-            # under a new key.
-            if entry.updated_at >= cutoff or entry.state == "pending"
-        }
-        content = orjson.dumps(
-            {"version": FORMAT_VERSION, "entries": kept}, option=orjson.OPT_INDENT_2
-        )
-        atomic_write_bytes(self.path, content)
 
 
 __all__ = [
