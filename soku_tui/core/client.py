@@ -23,7 +23,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, Self
@@ -332,6 +332,7 @@ class SokuClient:
         since: datetime | None = None,
         etag: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
+        parse: Callable[[bytes], Page] | None = None,
     ) -> AsyncIterator[PageResult]:
         """Yield the pages of failed submissions as they arrive.
 
@@ -339,6 +340,9 @@ class SokuClient:
         our contract give the ETag of the whole filtered result, so a 304 there means
         nothing changed anywhere and the listing stops after one tiny exchange.
         Between pages, a spent rate-limit budget is waited out rather than overrun.
+        ``parse`` replaces :func:`parse_page` (the monitor's reuses the previous poll's
+        objects) and runs in a worker thread, so reading a big page never holds up the
+        event loop; it raises what ``parse_page`` raises.
         """
         params: dict[str, str | int | list[str]] = {
             "status": ["failed"],
@@ -362,7 +366,10 @@ class SokuClient:
             if answer.status == 304:
                 yield PageResult(Page(), etag, True, rate_limit, answer.wire_bytes, number)
                 return
-            page = self._parse_page(answer)
+            if parse is None:
+                page = self._parse_page(answer)
+            else:
+                page = await asyncio.to_thread(self._parse_page, answer, parse)
             yield PageResult(
                 page, answer.headers.get("etag"), False, rate_limit, answer.wire_bytes, number
             )
@@ -500,11 +507,11 @@ class SokuClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _parse_page(self, answer: _Answer) -> Page:
+    def _parse_page(self, answer: _Answer, parse: Callable[[bytes], Page] = parse_page) -> Page:
         what = "Listing failed posts"
         self._raise_for_status(answer, what)
         try:
-            return parse_page(answer.content)
+            return parse(answer.content)
         except PageShapeError as exc:
             raise SokuBadResponse(
                 f"{what}: HTTP {answer.status}, but the answer has the wrong shape ({exc})",

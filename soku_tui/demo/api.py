@@ -617,6 +617,29 @@ class DemoApi:
             for _ in range(count):
                 self._on_tick()
             return Response(200, orjson.dumps({"ticks": count, **self.stats()}))
+        if path == "/_demo/touch" and request.method == "POST":
+            try:
+                payload = orjson.loads(request.body) if request.body else {}
+            except orjson.JSONDecodeError:
+                payload = None
+            percent = payload.get("percent", 1) if isinstance(payload, dict) else None
+            offset = payload.get("offset", 0) if isinstance(payload, dict) else None
+            if (
+                isinstance(percent, bool)
+                or not isinstance(percent, int | float)
+                or not 0 < percent <= 100
+                or isinstance(offset, bool)
+                or not isinstance(offset, int)
+                or offset < 0
+            ):
+                return error_response(
+                    400,
+                    "validation_error",
+                    "'percent' must be a number above 0 and at most 100; 'offset' a whole "
+                    "number of 0 or more.",
+                )
+            touched = self.store.touch(float(percent), offset)
+            return Response(200, orjson.dumps({"touched": touched, **self.stats()}))
         if path == "/_demo/stats" and request.method == "GET":
             return Response(200, orjson.dumps(self.stats()))
         return error_response(404, "not_found", f"No demo route {request.method} {path[:200]}.")

@@ -552,5 +552,29 @@ def resolve_submission(
     return submission
 
 
+def touch_submission(submission: dict[str, Any], *, at_ms: int) -> dict[str, Any]:
+    """The platform answered a failed run again, differently: its attempt goes up and a
+    500 becomes a 502 (or anything else a 500), so the row visibly changes. Timestamps of
+    the submission stay, so it keeps its place in a newest-first list (benchmarks change
+    rows in place with this)."""
+    for run in submission.get("runs", []):
+        if run.get("status") != "failed":
+            continue
+        error = run.get("error") if isinstance(run.get("error"), dict) else {}
+        was_500 = error.get("status") == 500
+        run["error"] = {
+            **error,
+            "status": 502 if was_500 else 500,
+            "code": "bad_gateway" if was_500 else "internal_error",
+            "message": "The platform's gateway answered with an error; try again later."
+            if was_500
+            else "The platform had an internal error; a retry usually works.",
+            "timestamp": iso_ms(at_ms),
+        }
+        run["attempt"] = int(run.get("attempt") or 1) + 1
+        break
+    return submission
+
+
 def new_submission_id(rng: random.Random) -> str:
     return _uuid(rng)

@@ -8,12 +8,12 @@ plumbing around them:
 
 * ``DemoServer`` — start in a background thread (port 0 picks a free port), ``stop()``
   (which doubles as "connection refused"; ``start()`` again re-opens the same port with
-  the same data), ``tick()``, ``faults``, ``created_count``.
+  the same data), ``tick()``, ``touch()``, ``faults``, ``created_count``.
 * ``run_foreground`` / ``python -m soku_tui.demo.server`` — serve until Ctrl-C or SIGTERM.
 
 The server never logs requests to stderr and never logs headers, so the key cannot leak
-through it. Admin routes (``/_demo/faults``, ``/_demo/tick``, ``/_demo/stats``) need no key:
-they exist only on this loopback demo.
+through it. Admin routes (``/_demo/faults``, ``/_demo/tick``, ``/_demo/touch``,
+``/_demo/stats``) need no key: they exist only on this loopback demo.
 """
 
 from __future__ import annotations
@@ -395,6 +395,11 @@ class DemoServer:
     def tick(self) -> None:
         """Advance the scenario: a new failure arrives, the oldest failure resolves."""
         self.store.tick()
+
+    def touch(self, percent: float = 1.0, offset: int = 0) -> int:
+        """Change ``percent`` % of the failed posts in place (same as ``POST /_demo/touch``);
+        returns how many changed."""
+        return self.store.touch(percent, offset)
 
     def add_submissions(self, raw: Iterable[dict[str, Any]]) -> list[str]:
         """Serve these submissions (wire-format dicts) too; returns their ids.

@@ -262,6 +262,25 @@ class Store:
             self._put(scenario.failed_submission(rng, updated_ms=self._stamp()))
             self.version += 1
 
+    def touch(self, percent: float, offset: int = 0) -> int:
+        """Change ``percent`` % of the failed submissions in place (see
+        :func:`scenario.touch_submission`): every (100/percent)-th one in newest-first
+        order, from position ``offset``. They keep their place in the list. Returns how
+        many changed."""
+        step = max(1, round(100 / percent))
+        with self._lock:
+            at_ms = self._stamp()
+            newest_first = [key[1] for key in reversed(self._index)]
+            failed = [sid for sid in newest_first if self._entries[sid].failed]
+            chosen = failed[offset::step]
+            for submission_id in chosen:
+                entry = self._entries[submission_id]
+                touched = scenario.touch_submission(_loads(entry.raw), at_ms=at_ms)
+                self._entries[submission_id] = _entry(touched)  # same key: same place
+            if chosen:
+                self.version += 1
+            return len(chosen)
+
     def _settle_due(self) -> None:
         if not self._pending:
             return

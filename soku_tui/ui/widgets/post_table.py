@@ -32,6 +32,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from soku_tui.ui.heartbeat import naive_repaint
 from soku_tui.ui.widgets.post_rows import (
     PlatformMark,
     PostKey,
@@ -40,7 +41,7 @@ from soku_tui.ui.widgets.post_rows import (
     RunKey,
     RunRow,
 )
-from soku_tui.ui.widgets.table_layout import short_age
+from soku_tui.ui.widgets.table_layout import GAP, post_columns, short_age
 from soku_tui.ui.widgets.table_model import TableModel
 from soku_tui.ui.widgets.table_render import (
     TableStyles,
@@ -53,6 +54,8 @@ from soku_tui.ui.widgets.table_render import (
 AGE_TICK_SECONDS = 20.0
 
 _HEADER_LINES = 1
+# Benchmark baseline only (bench/): repaint everything on every update.
+_NAIVE_REPAINT = naive_repaint()
 
 # A signature: a hashable tuple describing exactly what one screen line shows.
 Signature = tuple[Any, ...]
@@ -230,6 +233,9 @@ class PostTable(ScrollView, can_focus=True, inherit_bindings=False):
         whose content changed are repainted.
         """
         self._apply(lambda: self._model.set_rows(rows), report_lost=True)
+        if _NAIVE_REPAINT:
+            self._strips.clear()
+            self.refresh()
 
     def update_row(self, row: PostRow) -> None:
         """Replace one post in place (a mark, an acknowledgement, a retry state) without
@@ -454,24 +460,44 @@ class PostTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.clear()
 
     def _sync(self) -> None:
-        """Repaint exactly the screen lines whose signature differs from what is painted."""
+        """Repaint exactly the screen lines whose signature differs from what is painted.
+
+        A line whose only change is its age label ("3m" → "4m") repaints just the When
+        cell: a whole post line is ~600 bytes of colour codes, the cell ~40.
+        """
         width, height = self._view_size()
         if not width or not height:
             return
         now = self._clock()
         painted = self._painted
-        dirty = [y for y in range(height) if painted.get(y) != self._signature(y, width, now)]
-        if not dirty:
-            return
+        dirty: list[int] = []
+        ages: list[int] = []
+        for y in range(height):
+            old = painted.get(y)
+            new = self._signature(y, width, now)
+            if old == new:
+                continue
+            if _only_age_differs(old, new):
+                ages.append(y)
+            else:
+                dirty.append(y)
         regions: list[Region] = []
-        start = previous = dirty[0]
-        for y in dirty[1:]:
-            if y != previous + 1:
-                regions.append(Region(0, start, width, previous - start + 1))
-                start = y
-            previous = y
-        regions.append(Region(0, start, width, previous - start + 1))
-        self.refresh(*regions)
+        if dirty:
+            start = previous = dirty[0]
+            for y in dirty[1:]:
+                if y != previous + 1:
+                    regions.append(Region(0, start, width, previous - start + 1))
+                    start = y
+                previous = y
+            regions.append(Region(0, start, width, previous - start + 1))
+        when = _when_cell(width)
+        for y in ages:
+            if when is None:
+                regions.append(Region(0, y, width, 1))
+            else:
+                regions.append(Region(when[0], y, when[1], 1))
+        if regions:
+            self.refresh(*regions)
 
     # ------------------------------------------------------------------ cursor & scroll
 
@@ -528,6 +554,18 @@ class PostTable(ScrollView, can_focus=True, inherit_bindings=False):
         if last >= self.scroll_offset.y + rows:
             self._set_scroll(min(line, last - rows + 1))
             self._sync()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual calls this for every widget on every layout of the screen, with the
+        # compositor's virtual size, which for a line-API ScrollView never equals our own;
+        # ScrollView then re-sends the whole scrollbar (~2 KB at 48 lines) each time any
+        # widget on the screen changes size — every second, with the header's clock.
+        # Nothing of ours depends on that virtual size: only a real resize matters.
+        if size == self._size and container_size == self.container_size:
+            return False
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def _set_virtual_height(self, height: int) -> bool:
         """Set the scrollable height. True if the scrollbar must be told."""
@@ -606,6 +644,27 @@ class PostTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.post_message(self.CursorLost(self, old_key, new_key))
         if new_key != old_key:
             self.post_message(self.CursorMoved(self, new_key))
+
+
+def _only_age_differs(old: Signature | None, new: Signature) -> bool:
+    """True if two post-line signatures differ in the age label alone."""
+    return (
+        old is not None
+        and old[0] == new[0] == "post"
+        and old[2] != new[2]
+        and old[:2] == new[:2]
+        and old[3:] == new[3:]
+    )
+
+
+def _when_cell(width: int) -> tuple[int, int] | None:
+    """(x, width) of the When column at this table width, or None if it is not shown."""
+    x = 0
+    for column in post_columns(width):
+        if column.name == "when":
+            return x, column.width
+        x += column.width + GAP
+    return None
 
 
 __all__ = ["PlatformMark", "PostKey", "PostRow", "PostTable", "RowKey", "RunKey", "RunRow"]

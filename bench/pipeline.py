@@ -1,0 +1,119 @@
+"""Benchmarks 1 and 5: what a poll costs the monitor's core, and what it costs the network.
+
+1. Pipeline: one full poll through the real ``Monitor`` (every page fetched over HTTP,
+   validated into models, the snapshot built and diffed against the previous one),
+   median of ``repeat``, beside the floor: the same page bodies through ``orjson.loads``
+   alone.
+5. Network: bytes on the wire for an idle poll with the ETag (and ``updatedSince``), and
+   for the same poll without it (everything again).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import httpx
+import orjson
+
+from bench.report import Row
+from bench.servers import DemoProcess
+from soku_tui.core.client import MAX_PAGE_SIZE, SokuClient
+from soku_tui.core.monitor import Monitor
+
+TIMEOUT = 120.0
+MAX_BODY = 1 << 30
+
+
+def _client(api: DemoProcess) -> SokuClient:
+    return SokuClient(
+        base_url=api.base_url, api_key=api.api_key, timeout=TIMEOUT, max_body_bytes=MAX_BODY
+    )
+
+
+async def _raw_pages(api: DemoProcess) -> list[bytes]:
+    """The page bodies a poll receives, fetched plainly (for the orjson floor)."""
+    bodies: list[bytes] = []
+    cursor: str | None = None
+    async with httpx.AsyncClient(
+        base_url=api.base_url, headers={"soku-api-key": api.api_key}, timeout=TIMEOUT
+    ) as http:
+        while True:
+            params: dict[str, str | int] = {"status": "failed", "limit": MAX_PAGE_SIZE}
+            if cursor:
+                params["cursor"] = cursor
+            answer = await http.get("/v1/posts", params=params)
+            answer.raise_for_status()
+            bodies.append(answer.content)
+            cursor = orjson.loads(answer.content).get("nextCursor")
+            if not cursor:
+                return bodies
+
+
+def _orjson_floor(bodies: list[bytes], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for body in bodies:
+            orjson.loads(body)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+async def bench_pipeline(api: DemoProcess, repeat: int) -> list[Row]:
+    client = _client(api)
+    try:
+        monitor = Monitor(client, use_etag=False)
+        first = await monitor.poll_once()  # the first load; the timed polls diff against it
+        assert first is not None
+        assert len(first.snapshot.submissions) == api.posts, first
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            update = await monitor.poll_once()
+            times.append(time.perf_counter() - started)
+            assert update is not None
+            assert update.health.ok
+    finally:
+        await client.aclose()
+    floor = _orjson_floor(await _raw_pages(api), repeat)
+    n = f"{api.posts:,}"
+    return [
+        Row(
+            "1",
+            f"pipeline: fetch + validate + diff, N={n} (median of {repeat})",
+            statistics.median(times) * 1000,
+            "ms",
+            baseline=floor * 1000,
+            baseline_what="orjson.loads",
+            ratio_target=4.0 if api.posts == 10_000 else None,
+        )
+    ]
+
+
+async def bench_network(api: DemoProcess) -> list[Row]:
+    client = _client(api)
+    try:
+        with_etag = Monitor(client, use_etag=True)
+        await with_etag.poll_once()
+        await with_etag.poll_once()
+        idle = with_etag.stats.bytes_received
+        assert with_etag.stats.not_modified
+        without = Monitor(client, use_etag=False)
+        await without.poll_once()
+        await without.poll_once()
+        idle_without = without.stats.bytes_received
+    finally:
+        await client.aclose()
+    n = f"{api.posts:,}"
+    return [
+        Row(
+            "5",
+            f"network: idle poll with ETag + updatedSince, N={n}",
+            idle,
+            "B",
+            baseline=idle_without,
+            baseline_what="without ETag",
+            target=1024,
+        )
+    ]

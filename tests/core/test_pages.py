@@ -1,0 +1,119 @@
+"""PageReader: a poll reuses the previous poll's objects for unchanged posts, and only those."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from soku_tui.core.client import SokuClient
+from soku_tui.core.models import PageShapeError
+from soku_tui.core.monitor import Monitor
+from soku_tui.core.pages import PageReader
+from soku_tui.demo.server import DEMO_API_KEY, DemoServer
+
+
+def _post(post_id: str, message: str = "boom", caption: str = "hello") -> dict[str, Any]:
+    return {
+        "postSubmissionId": post_id,
+        "status": "failed",
+        "updatedAt": "2026-03-01T10:00:00.000Z",
+        "request": {"post": {"content": {"text": caption, "platform": ["x"]}}},
+        "runs": [
+            {
+                "targetId": "x:acct",
+                "platform": "x",
+                "status": "failed",
+                "error": {"status": 500, "code": "internal_error", "message": message},
+            }
+        ],
+    }
+
+
+def _page(*items: Any, cursor: str | None = None) -> bytes:
+    return orjson.dumps({"items": list(items), "nextCursor": cursor})
+
+
+def _read(reader: PageReader, body: bytes) -> dict[str, Any]:
+    reader.begin()
+    page = reader.parse(body)
+    reader.commit()
+    return {s.post_submission_id: s for s in page.items}
+
+
+def test_unchanged_posts_are_the_same_objects_and_changed_ones_are_new() -> None:
+    reader = PageReader()
+    first = _read(reader, _page(_post("a"), _post("b"), cursor="next"))
+    second = _read(reader, _page(_post("a"), _post("b", message="worse")))
+    assert second["a"] is first["a"]
+    assert second["b"] is not first["b"]
+    assert second["b"].runs[0].error is not None
+    assert second["b"].runs[0].error.message == "worse"
+    assert (reader.reused, reader.validated) == (1, 1)
+
+
+def test_a_broken_entry_is_skipped_and_counted_and_the_rest_stands() -> None:
+    reader = PageReader()
+    reader.begin()
+    page = reader.parse(_page(_post("a"), {"no": "id"}, "junk", _post("b"), cursor="c2"))
+    assert [s.post_submission_id for s in page.items] == ["a", "b"]
+    assert page.skipped == 2
+    assert page.next_cursor == "c2"
+
+
+def test_a_failed_poll_does_not_become_the_reference() -> None:
+    reader = PageReader()
+    first = _read(reader, _page(_post("a")))
+    reader.begin()
+    reader.parse(_page(_post("a", message="half-read poll")))
+    reader.abort()
+    again = _read(reader, _page(_post("a")))
+    assert again["a"] is first["a"]
+
+
+def test_a_bare_list_and_a_lone_surrogate_caption_are_read() -> None:
+    reader = PageReader()
+    body = (
+        b'[{"postSubmissionId": "s", "status": "failed",'
+        b' "request": {"post": {"content": {"text": "x\\ud800"}}}}]'
+    )
+    reader.begin()
+    page = reader.parse(body)
+    assert [s.post_submission_id for s in page.items] == ["s"]
+    assert "x" in page.items[0].caption()
+
+
+def test_wrong_shape_and_malformed_json_raise_like_parse_page() -> None:
+    reader = PageReader()
+    with pytest.raises(PageShapeError):
+        reader.parse(b'{"data": 1}')
+    with pytest.raises(ValueError, match=r"."):
+        reader.parse(b'{"items": [')
+
+
+async def test_polls_through_the_monitor_reuse_unchanged_posts() -> None:
+    server = DemoServer(posts=300).start()
+    try:
+        async with SokuClient(base_url=server.base_url, api_key=DEMO_API_KEY, timeout=5) as c:
+            monitor = Monitor(c, use_etag=False)
+            first = await monitor.poll_once()
+            server.touch(1, offset=7)  # three posts change in place
+            second = await monitor.poll_once()
+    finally:
+        server.stop()
+    assert first is not None and second is not None
+    old, new = first.snapshot, second.snapshot
+    assert [s.post_submission_id for s in new.submissions] == [
+        s.post_submission_id for s in old.submissions
+    ]
+    changed = set(second.diff.changed)
+    assert len(changed) == 3
+    assert not second.diff.added and not second.diff.removed
+    for post_id, submission in new.by_id.items():
+        if post_id in changed:
+            assert submission is not old.by_id[post_id]
+            assert submission != old.by_id[post_id]
+        else:
+            assert submission is old.by_id[post_id]
+    assert new.failed_run_count == sum(len(s.failed_runs) for s in new.submissions)
