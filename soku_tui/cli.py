@@ -314,7 +314,9 @@ def demo_session(settings: Settings) -> Iterator[tuple[Settings, Any]]:
         return
     from soku_tui.demo.server import DEMO_API_KEY, DemoServer
 
-    server = DemoServer().start()
+    # SOKU_DEMO_POSTS=N: N failed posts instead of the hand-made mix (benchmarks, scale).
+    posts = os.environ.get("SOKU_DEMO_POSTS", "")
+    server = DemoServer(posts=int(posts) if posts.isdigit() else None).start()
     scratch = None
     try:
         if settings.source("state_dir") == "default":
@@ -416,6 +418,12 @@ def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
 def app_config(settings: Settings) -> AppConfig:
     """The monitor's configuration from the resolved settings (the one place they meet)."""
     from soku_tui.ui.app import AppConfig
+    from soku_tui.ui.osc import in_tmux
+    from soku_tui.ui.terminal import desktop_protocol
+
+    def load_profile(name: str) -> AppConfig:
+        # Raises ConfigError (the monitor shows it and stays on the current profile).
+        return app_config(load_settings(_profile_flags(settings, name)))
 
     return AppConfig(
         base_url=settings.base_url,
@@ -431,7 +439,35 @@ def app_config(settings: Settings) -> AppConfig:
         demo=settings.demo,
         mouse=settings.mouse,
         key_help=None if settings.demo or settings.api_key else missing_key_help(settings),
+        # The demo is one embedded server: switching to a real account from it would
+        # silently leave the demo, so profiles are offered only outside it.
+        profiles=() if settings.demo else settings.profiles,
+        load_profile=None if settings.demo or not settings.profiles else load_profile,
+        clipboard=settings.clipboard,
+        tmux=in_tmux(os.environ),
+        notify_bell=settings.notify_bell,
+        notify_desktop=settings.notify_desktop,
+        desktop_protocol=desktop_protocol(os.environ),
+        theme=settings.theme,
+        warnings=tuple(settings.warnings),
     )
+
+
+# Settings given as flags that are about this session rather than one account: they
+# still hold after switching profiles. Account settings (base URL, key file, auth
+# scheme) come from the new profile.
+_SESSION_FLAGS: Final = ("read_only", "since", "interval")
+
+
+def _profile_flags(settings: Settings, profile: str) -> dict[str, object]:
+    """The flags that resolve ``profile`` the way this session resolved its own."""
+    flags: dict[str, object] = {"profile": profile}
+    if settings.config_file is not None:
+        flags["config"] = str(settings.config_file)
+    for name in _SESSION_FLAGS:
+        if settings.source(name) == "flag":
+            flags[name] = getattr(settings, name)
+    return flags
 
 
 def cmd_failed(args: argparse.Namespace, settings: Settings) -> int:

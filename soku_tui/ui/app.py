@@ -14,18 +14,33 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from soku_tui.core.acks import AckStore
 from soku_tui.core.audit import AuditLog
 from soku_tui.core.client import SokuClient
+from soku_tui.core.facts import warm
 from soku_tui.core.ledger import RetryLedger
-from soku_tui.core.monitor import Backoff, Monitor, MonitorUpdate
+from soku_tui.core.monitor import Backoff, Monitor, MonitorUpdate, Snapshot
+from soku_tui.core.notify import FailureNotifier, Notice
+from soku_tui.core.ratelimit import SOKU_CREATES_PER_MINUTE, CreateLimiter
 from soku_tui.core.retry import RetryService
+from soku_tui.core.sanitize import one_line
+from soku_tui.ui import heartbeat
+from soku_tui.ui.osc import BELL, OSC52_MAX_BYTES
 from soku_tui.ui.screens.monitor import MonitorScreen
+from soku_tui.ui.terminal import (
+    CopyResult,
+    DesktopProtocol,
+    copy_via_osc52,
+    desktop_notification,
+    write_raw,
+)
 
 if TYPE_CHECKING:
     from soku_tui.demo.server import DemoServer
@@ -35,6 +50,10 @@ log = logging.getLogger("soku_tui.ui")
 # After SIGHUP or SIGTERM the app gets this long to exit through its normal path; then the
 # process ends regardless (see SokuApp._stop_on_signal).
 STOP_GRACE_SECONDS = 1.5
+DEFAULT_THEME = "textual-dark"
+# Offered by name in the command palette: they use the terminal's own 16 colours, so they
+# stay legible on any palette, light or dark, at 256 or 16 colours.
+ANSI_THEMES = ("ansi-dark", "ansi-light")
 
 
 def _utcnow() -> datetime:
@@ -65,6 +84,21 @@ class AppConfig:
     # Seeds the backoff jitter, so pictures of an outage are the same every time.
     backoff_seed: int | None = None
     autostart_polling: bool = True
+    # Profiles in the config file, and how to load one (None: switching is not offered).
+    profiles: tuple[str, ...] = ()
+    load_profile: Callable[[str], AppConfig] | None = field(default=None, repr=False)
+    # Copying (OSC 52) and notifications; bell and desktop notices are off by default.
+    clipboard: Literal["osc52", "off"] = "osc52"
+    clipboard_max_bytes: int = OSC52_MAX_BYTES
+    tmux: bool = False
+    notify_bell: bool = False
+    notify_desktop: bool = False
+    desktop_protocol: DesktopProtocol = "osc9"
+    theme: str = DEFAULT_THEME
+    # Soku allows 30 creates a minute; a bulk retry queues beyond that.
+    creates_per_minute: int = SOKU_CREATES_PER_MINUTE
+    # Said once the monitor is on screen (stderr is hidden behind it), e.g. file permissions.
+    warnings: tuple[str, ...] = ()
 
     @property
     def target_label(self) -> str:
@@ -84,6 +118,21 @@ class SokuApp(App[None]):
     def __init__(self, config: AppConfig) -> None:
         super().__init__()
         self.config = config
+        self.notifier = FailureNotifier()
+        self._generation = 0
+        self._warmed: Snapshot | None = None
+        self._build_core(config, session=None)
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+
+    def _build_core(self, config: AppConfig, *, session: str | None) -> None:
+        """Client, monitor, retry service and acknowledgements for one Soku account.
+
+        Built again on a profile switch. Updates from an older monitor (a poll still in
+        flight when the switch happened) carry an older generation and are dropped.
+        """
+        self._generation += 1
+        generation = self._generation
         self.client = SokuClient(
             base_url=config.base_url,
             api_key=config.api_key,
@@ -96,30 +145,47 @@ class SokuApp(App[None]):
             self.client,
             interval=config.interval,
             since=config.since,
-            on_update=self._on_monitor_update,
+            on_update=partial(self._on_monitor_update, generation=generation),
             clock=config.clock,
             timer=config.timer,
+            freeze_gc=True,  # 50,000 long-lived posts: see Monitor._settle_heap
             backoff=None
             if config.backoff_seed is None
             else Backoff(
                 rng=random.Random(config.backoff_seed)  # noqa: S311 - jitter, not secrets
             ),
         )
+        self.audit = AuditLog(config.state_dir / "audit.jsonl")
+        if session is not None:
+            self.audit.session = session  # "this session" spans profile switches
+        self.limiter = CreateLimiter(config.creates_per_minute)
         self.retry_service = RetryService(
             self.client,
             RetryLedger(config.state_dir / "ledger.json"),
-            AuditLog(config.state_dir / "audit.jsonl"),
+            self.audit,
             read_only=config.read_only,
+            limiter=self.limiter,
             blocked_reason=self._blocked_reason,
         )
+        self.acks = AckStore.in_state_dir(config.state_dir, audit=self.audit, clock=config.clock)
 
     def get_default_screen(self) -> Screen[Any]:
         return MonitorScreen(self.config)
 
     def on_mount(self) -> None:
+        heartbeat.start_from_env()  # benchmarks only (bench/); no-op otherwise
         self._install_stop_signals()
+        self._say_config_warnings(self.config)
         if self.config.autostart_polling:
             self.monitor.start()
+
+    def _say_config_warnings(self, config: AppConfig) -> None:
+        warnings = list(config.warnings) + self.acks.take_warnings()
+        if config.theme not in self.available_themes:
+            known = ", ".join(sorted(self.available_themes))
+            warnings.append(f"unknown theme {config.theme!r}; using {self.theme} (themes: {known})")
+        for warning in warnings:
+            self.notify(one_line(warning, 300), severity="warning", timeout=10, markup=False)
 
     # -- SSH drops and `kill` ------------------------------------------------------------
     # A dropped SSH link (or a closed terminal window) sends SIGHUP; `kill` and service
@@ -153,14 +219,133 @@ class SokuApp(App[None]):
         self.exit()
 
     async def on_unmount(self) -> None:
+        heartbeat.stop()
         self.monitor.stop()
         await self.client.aclose()
 
-    def _on_monitor_update(self, update: MonitorUpdate) -> None:
+    def _on_monitor_update(self, update: MonitorUpdate, *, generation: int) -> None:
         # Called on the app's loop by the scheduler job; hand it to the screen as a message.
+        if generation != self._generation:
+            return  # from the monitor of the profile we just left
+        notice = self.notifier.observe(update)  # must see every update, in order
+        if not update.polling and not update.loading:
+            heartbeat.note("poll done")  # benchmarks only; no-op otherwise
+            self._after_poll(update)
+        if notice is not None:
+            self._announce(notice)
         screen = self.screen_stack[0] if self.screen_stack else None
         if isinstance(screen, MonitorScreen):
-            screen.post_message(MonitorScreen.Updated(update))
+            screen.post_message(MonitorScreen.Updated(update, notice))
+
+    def _after_poll(self, update: MonitorUpdate) -> None:
+        # Another monitor (or `soku-tui` elsewhere) may have acknowledged something.
+        try:
+            self.acks.refresh()
+        except OSError as exc:
+            log.warning("cannot read the acknowledgements: %s", exc)
+        for warning in self.acks.take_warnings():
+            self.notify(one_line(warning, 300), severity="warning", markup=False)
+        snapshot = update.snapshot
+        if snapshot is not self._warmed and snapshot.submissions:
+            # Derive the filter/sort facts of a new snapshot off the event loop, so the
+            # first keystroke in the filter is as quick as the next.
+            self._warmed = snapshot
+            self.run_worker(
+                partial(warm, snapshot.submissions),
+                thread=True,
+                exit_on_error=False,
+                group="warm",
+                # Without one, Textual describes the worker by repr() of its arguments:
+                # every submission, ~3 s on the event loop at 50,000 posts (measured).
+                description="warm filter and sort facts",
+            )
+
+    def _announce(self, notice: Notice) -> None:
+        """New failures since the last poll: a toast, and the bell or a desktop notice
+        when the config asks for them."""
+        self.notify(notice.message, title=notice.title, severity="warning", markup=False)
+        if self.config.notify_bell:
+            write_raw(self, BELL)
+        if self.config.notify_desktop:
+            write_raw(
+                self,
+                desktop_notification(
+                    notice.title,
+                    notice.message,
+                    protocol=self.config.desktop_protocol,
+                    in_tmux=self.config.tmux,
+                ),
+            )
+
+    # -- clipboard -------------------------------------------------------------------------
+
+    def copy_text(self, text: str, *, what: str = "the selection") -> CopyResult:
+        """Copy through OSC 52 with tmux wrapping, a size guard and ``clipboard = off``."""
+        self._clipboard = text  # what Textual's own paste (ctrl+v in an input) reads
+        config = self.config
+        return copy_via_osc52(
+            self,
+            text,
+            what=what,
+            mode=config.clipboard,
+            in_tmux=config.tmux,
+            max_bytes=config.clipboard_max_bytes,
+        )
+
+    def copy_to_clipboard(self, text: str) -> None:
+        # Textual's version writes a bare OSC 52: no tmux wrapping, no size guard, and it
+        # would ignore `clipboard = off`. Text selections and inputs copy through ours.
+        result = self.copy_text(text)
+        if not result.copied:
+            self.notify(result.message, severity="warning", markup=False)
+
+    # -- profiles --------------------------------------------------------------------------
+
+    async def switch_profile(self, name: str) -> bool:
+        """Watch another Soku account: new client, monitor, retry service, and a clean
+        screen. Refused while retries are running (their answers belong to this one)."""
+        config = self.config
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if config.load_profile is None:
+            self.notify("Profiles are not available here.", severity="warning", markup=False)
+            return False
+        if name == config.profile:
+            self.notify(f"Already on profile {name}.", markup=False)
+            return False
+        running = screen.retries_running if isinstance(screen, MonitorScreen) else 0
+        if running or self.limiter.queued:
+            self.notify(
+                f"{running or self.limiter.queued} retries are still running; switch profiles "
+                "when they are done.",
+                severity="warning",
+                markup=False,
+            )
+            return False
+        try:
+            new = config.load_profile(name)
+        except Exception as exc:  # a bad config must not take the monitor down
+            self.notify(
+                f"Cannot switch to profile {name}: {exc}",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+            return False
+        old_client, old_monitor = self.client, self.monitor
+        was_polling = old_monitor.running
+        old_monitor.stop()
+        self.config = new
+        self._build_core(new, session=self.audit.session)
+        self.notifier.reset()  # another account's failures are not news
+        self._warmed = None
+        if isinstance(screen, MonitorScreen):
+            screen.reset_for_profile()
+        self._say_config_warnings(new)
+        if was_polling or new.autostart_polling:
+            self.monitor.start()
+        self.notify(f"Switched to profile {name}.", markup=False)
+        await old_client.aclose()
+        return True
 
     def _blocked_reason(self) -> str | None:
         """While Soku refuses our key or subscription, every retry would fail the same way."""
@@ -173,6 +358,23 @@ class SokuApp(App[None]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, MonitorScreen):
             yield from screen.palette_commands()
+            if self.config.load_profile is not None:
+                for name in self.config.profiles:
+                    if name != self.config.profile:
+                        yield SystemCommand(
+                            f"Switch profile: {name}",
+                            f"Monitor the Soku account of profile {name}",
+                            partial(self._switch_in_background, name),
+                        )
+        for name in ANSI_THEMES:
+            yield SystemCommand(
+                f"Theme: {name}",
+                "The terminal's own 16 colours (legible on any palette)",
+                partial(setattr, self, "theme", name),
+            )
+
+    def _switch_in_background(self, name: str) -> None:
+        self.run_worker(self.switch_profile(name), group="profile", exit_on_error=False)
 
 
 def _silence_dead_terminal() -> None:

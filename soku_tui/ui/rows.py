@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 
 from soku_tui.core.models import Run, Submission
 from soku_tui.ui.widgets.post_rows import PlatformMark, PostRow, RunRow
@@ -66,6 +66,18 @@ def build_rows(
     submissions: Iterable[Submission],
     can_retry: CanRetry,
     retry_states: Mapping[str, str] | None = None,
+    *,
+    acknowledged: Set[str] = frozenset(),
+    marked: Set[str] = frozenset(),
 ) -> list[PostRow]:
     states = retry_states or {}
-    return [post_row(s, can_retry, states.get(s.post_submission_id)) for s in submissions]
+    return [
+        post_row(
+            s,
+            can_retry,
+            states.get(s.post_submission_id),
+            acknowledged=s.post_submission_id in acknowledged,
+            marked=s.post_submission_id in marked,
+        )
+        for s in submissions
+    ]

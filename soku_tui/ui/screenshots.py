@@ -1,7 +1,8 @@
 """The README's screenshots, made from the embedded demo.
 
 ``python -m soku_tui.ui.screenshots DIR`` (what ``make screenshots`` runs) writes
-``main``, ``expanded``, ``retry-confirm``, ``api-unreachable`` and ``help`` as SVG files.
+``main``, ``expanded``, ``retry-confirm``, ``api-unreachable``, ``help``, ``paused``,
+``filtered`` and ``bulk-confirm`` as SVG files.
 
 Each picture is the real app driven by key presses against a real demo server, with
 everything that could vary between runs pinned: the app's clock is stepped by hand, the
@@ -274,12 +275,55 @@ async def help_screen() -> str:
         return shot.screenshot()
 
 
+async def paused() -> str:
+    """``p``: the table holds still while polling goes on; new failures are counted."""
+    async with session() as shot:
+        update = await shot.poll()
+        await shot.pilot.press("down", "down", "p")
+        shot.server.tick()  # a failure arrives while paused
+        shot.clock.advance(shot.app.monitor.interval)
+        update = await shot.poll()
+        await shot.later(5, update)
+        return shot.screenshot()
+
+
+async def filtered() -> str:
+    """``/`` with a structured filter, sorted by status: the header counts what is shown."""
+    async with session() as shot:
+        update = await shot.poll()
+        await shot.pilot.press("slash", *"status:5xx !platform:x", "enter", "s", "s")
+        await shot.later(12, update)
+        return shot.screenshot()
+
+
+async def bulk_confirm() -> str:
+    """Three posts marked with space, ``R``: the confirmation says what will and won't go."""
+    async with session() as shot:
+        update = await shot.poll()
+        posts = update.snapshot.submissions
+        chosen = [
+            _first(posts, lambda s: _failed_statuses(s) == {500}),
+            _first(posts, lambda s: 500 in _failed_statuses(s) and len(_failed_statuses(s)) > 1),
+            _first(posts, lambda s: _failed_statuses(s) == {403}),
+        ]
+        for post in sorted(chosen, key=posts.index):
+            await shot.press_until("down", post.post_submission_id)
+            await shot.pilot.press("space")
+        await shot.later(12, update)
+        await shot.pilot.press("R")
+        await shot.settle()
+        return shot.screenshot()
+
+
 SHOTS: dict[str, Callable[[], Awaitable[str]]] = {
     "main": main_view,
     "expanded": expanded,
     "retry-confirm": retry_confirm,
     "api-unreachable": api_unreachable,
     "help": help_screen,
+    "paused": paused,
+    "filtered": filtered,
+    "bulk-confirm": bulk_confirm,
 }
 
 

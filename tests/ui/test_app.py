@@ -230,17 +230,25 @@ async def test_expansion_shows_each_run_and_survives_a_poll(
         assert posts.line_count == posts.row_count + len(truth)
 
 
-async def test_space_toggles_expansion(fixed_server: DemoServer, make_app: MakeApp) -> None:
+async def test_enter_toggles_expansion_and_space_marks_instead(
+    fixed_server: DemoServer, make_app: MakeApp
+) -> None:
     app = make_app(fixed_server)
     async with app.run_test(size=SIZE) as pilot:
         await poll(pilot)
         posts = table(app)
         post_id = posts.post_ids[2]
         await highlight(pilot, post_id)
-        await pilot.press("space")
+        await pilot.press("enter")
         assert post_id in posts.expanded
+        await pilot.press("enter")
+        assert post_id not in posts.expanded
+        # Space marks the post for a bulk retry and moves on; it never expands.
         await pilot.press("space")
         assert post_id not in posts.expanded
+        row = posts.get_row(post_id)
+        assert row is not None and row.marked
+        assert posts.cursor_key == posts.post_ids[3]
 
 
 # ---------------------------------------------------------------------------- retry gating
@@ -374,7 +382,7 @@ async def test_a_double_key_press_still_sends_one_post(
 
         # Once done, another r is refused and nothing more is sent.
         assert monitor(app).check_action("retry", ()) is None
-        await pilot.press("r", "y")
+        await pilot.press("r")
         await pilot.pause(0.3)
         assert isinstance(app.screen, MonitorScreen)
         assert "already retried" in status_line(app)
@@ -495,9 +503,17 @@ async def test_help_lists_the_bindings_and_why_retry_is_off(
             ("q, ^q", "Quit"),
             ("→, l", "Expand"),
             ("←, h", "Collapse"),
-            ("space, ⏎", "Expand/collapse"),
+            ("⏎", "Expand/collapse"),
+            ("space", "Mark"),
+            ("R", "Retry marked"),
+            ("/", "Filter"),
+            ("p", "Pause"),
+            ("a", "Acknowledge"),
+            ("y", "Copy post id"),
+            ("L", "Actions log"),
         ]:
-            assert re.search(rf"│ {re.escape(keys)} +{re.escape(description)}\b", text), (
+            # Two columns (actions, moving around): a key starts a column or follows one.
+            assert re.search(rf"[│ ] {re.escape(keys)} +{re.escape(description)}\b", text), (
                 keys,
                 description,
             )

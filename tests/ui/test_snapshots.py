@@ -104,3 +104,56 @@ async def test_help_on_a_post_retry_cannot_fix(snapshot_app: SokuApp) -> None:
         await pilot.press("question_mark")
         assert isinstance(snapshot_app.screen, HelpScreen)
         assert_snapshot(snapshot_app, "help_120x36")
+
+
+async def test_paused_with_new_failures_since(
+    snapshot_app: SokuApp, fixed_server: DemoServer
+) -> None:
+    async with snapshot_app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("down", "down", "p")
+        fixed_server.tick()
+        await snapshot_app.monitor.poll_once()
+        await pilot.pause()
+        assert_snapshot(snapshot_app, "paused_120x36")
+
+
+async def test_filtered_and_sorted(snapshot_app: SokuApp) -> None:
+    async with snapshot_app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"status:5xx !platform:x", "enter", "s", "s")
+        await pilot.pause()
+        assert_snapshot(snapshot_app, "filtered_120x36")
+
+
+async def test_bulk_retry_confirmation(snapshot_app: SokuApp) -> None:
+    async with snapshot_app.run_test(size=(120, 36)) as pilot:
+        submissions = await loaded(pilot)
+        failing = {
+            s.post_submission_id: [r.http_status for r in s.failed_runs] for s in submissions
+        }
+        chosen = [
+            next(p for p, st in failing.items() if set(st) == {500}),
+            next(p for p, st in failing.items() if 500 in st and len(set(st)) > 1),
+            next(p for p, st in failing.items() if st == [403, 403, 403]),
+        ]
+        for post_id in chosen:
+            table(snapshot_app).move_cursor_to_key(post_id)
+            await pilot.press("space")
+        await pilot.press("R")
+        assert isinstance(snapshot_app.screen, ConfirmBar)
+        assert_snapshot(snapshot_app, "bulk_confirm_120x36")
+        await pilot.press("n")
+
+
+async def test_read_only(fixed_server: DemoServer, make_app: MakeApp) -> None:
+    app = make_app(fixed_server, read_only=True, backoff_seed=7)
+    async with app.run_test(size=(120, 36)) as pilot:
+        submissions = await loaded(pilot)
+        five_hundred = next(
+            s for s in submissions if {r.http_status for r in s.failed_runs} == {500}
+        )
+        table(app).move_cursor_to_key(five_hundred.post_submission_id)
+        await pilot.press("r")
+        await pilot.pause()
+        assert_snapshot(app, "read_only_120x36")

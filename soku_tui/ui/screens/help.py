@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,7 +18,8 @@ LEGEND = Text.assemble(
     ("\nMarks  ", "bold"),
     "✗ failed  ✓ published  ◌ queued/processing  ⊘ cancelled  ↻ a retry can fix this (500)\n",
     ("Rows   ", "bold"),
-    "▸ collapsed post  ▾ expanded post  ├ └ its platform runs\n",
+    "▸ collapsed post  ▾ expanded post  ├ └ its platform runs  "
+    "● marked (R)  ✓ after ▸ acknowledged (dimmed)\n",
     ("Codes  ", "bold"),
     "X  TH Threads  FB Facebook  IG Instagram  LI LinkedIn  TT TikTok  YT YouTube  SC Snapchat\n",
     ("Cols   ", "bold"),
@@ -31,13 +33,28 @@ class HelpEntry:
     description: str
     enabled: bool
     reason: str = ""
+    group: str = "Actions"  # the column it is listed in
+
+
+def _entries_table(entries: list[HelpEntry]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for entry in entries:
+        description = Text(entry.description)
+        if not entry.enabled:
+            description.stylize("dim")
+            if entry.reason:
+                description.append(f"  — now off: {entry.reason}", style="dim italic")
+        table.add_row(Text(entry.keys), description)
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: auto; max-height: 90%;
+        width: 116; max-width: 100%; height: auto; max-height: 94%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
@@ -48,18 +65,21 @@ class HelpScreen(ModalScreen[None]):
         self._entries = entries
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        # One column per group, side by side: the list is too long for one column.
+        groups: dict[str, list[HelpEntry]] = {}
         for entry in self._entries:
-            description = Text(entry.description)
-            if not entry.enabled:
-                description.stylize("dim")
-                if entry.reason:
-                    description.append(f"  — now off: {entry.reason}", style="dim italic")
-            table.add_row(Text(entry.keys), description)
+            groups.setdefault(entry.group, []).append(entry)
+        columns = Table.grid(padding=(0, 4), expand=True)
+        for _ in groups:
+            columns.add_column(vertical="top", ratio=1)
+        columns.add_row(
+            *(
+                Group(Text(name, style="bold underline"), _entries_table(entries))
+                for name, entries in groups.items()
+            )
+        )
         with VerticalScroll():
             yield Static(Text("Keys  (greyed = not possible right now)", style="bold"))
-            yield Static(table)
+            yield Static(columns)
             yield Static(LEGEND)
             yield Static(Text("escape or ? closes this help", style="dim"))

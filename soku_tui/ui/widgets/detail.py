@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from soku_tui.core.acks import Ack
 from soku_tui.core.catalog import fix_for
 from soku_tui.core.models import Run, Submission, platform_name
-from soku_tui.core.sanitize import clean
+from soku_tui.core.sanitize import clean, one_line
+from soku_tui.ui.osc import dashboard_post_url, safe_url
 from soku_tui.ui.timefmt import absolute
 
 
@@ -19,17 +22,45 @@ def _field(text: Text, label: str, value: str) -> None:
     text.append("\n")
 
 
-def describe_run(submission: Submission, run: Run, retry_reason: str | None) -> Text:
+def _link(text: Text, label: str, url: str | None) -> None:
+    """A field whose value is an OSC 8 hyperlink: it opens on the user's machine (over SSH
+    too), never a browser on the host running soku-tui. The URL is also the visible text,
+    so it can be read or selected where the terminal does not do links. A URL that is not
+    plain http(s) is shown, sanitised, but not linked."""
+    text.append(f"{label:<11}", style="bold")
+    target = safe_url(url) if url else None
+    shown = one_line(url or "none", 100)
+    text.append(shown, style=Style(link=target, underline=True) if target else None)
+    text.append("\n")
+
+
+def _acknowledgement(text: Text, submission: Submission, ack: Ack | None) -> None:
+    if ack is None:
+        return
+    text.append("✓ Acknowledged", style="bold")
+    text.append(clean(f" by {ack.by}, {absolute(ack.at)}"))
+    if not ack.covers(submission):
+        text.append(" — but something failed again since", style="bold")
+    text.append("\n")
+    if ack.note:
+        text.append("  “" + clean(ack.note) + "”\n", style="italic")
+
+
+def describe_run(
+    submission: Submission, run: Run, retry_reason: str | None, ack: Ack | None = None
+) -> Text:
     """What failed, what to do and where come first: the pane is often only a dozen lines."""
     text = Text()
     error = run.error
     title = f"{platform_name(run.platform)} · {run.account_id or 'no account'}"
     text.append(clean(title) + "\n", style="bold underline")
+    _acknowledgement(text, submission, ack)
     if error is None:
         _field(text, "Run", f"{run.status} (attempt {run.attempt})")
         if run.platform_post_url:
-            _field(text, "Live post", run.platform_post_url)
+            _link(text, "Live post", run.platform_post_url)
         _field(text, "Post", submission.post_submission_id)
+        _link(text, "Dashboard", dashboard_post_url(submission.post_submission_id))
         return text
     status = f"HTTP {error.status}" if error.status is not None else "HTTP status unknown"
     fix = fix_for(error.status, error.code, platform=run.platform)
@@ -57,12 +88,14 @@ def describe_run(submission: Submission, run: Run, retry_reason: str | None) -> 
     _field(text, "Request id", error.request_id or "none given")
     _field(text, "Time", absolute(error.timestamp or run.updated_at))
     _field(text, "Post", submission.post_submission_id)
+    _link(text, "Dashboard", dashboard_post_url(submission.post_submission_id))
     return text
 
 
-def describe_post(submission: Submission, retry_reason: str | None) -> Text:
+def describe_post(submission: Submission, retry_reason: str | None, ack: Ack | None = None) -> Text:
     text = Text()
     text.append("Post\n", style="bold underline")
+    _acknowledgement(text, submission, ack)
     _field(text, "Id", submission.post_submission_id)
     _field(text, "Status", submission.status.replace("_", " "))
     _field(text, "Created", absolute(submission.created_at))
@@ -80,6 +113,11 @@ def describe_post(submission: Submission, retry_reason: str | None) -> Text:
             code = run.error.code if run.error and run.error.code else ""
             line += f" HTTP {status} {code}"
         text.append(clean(line) + "\n")
+        live = safe_url(run.platform_post_url) if run.platform_post_url else None
+        if run.status == "succeeded" and live:
+            text.append("     ↗ ")
+            text.append(one_line(live, 80), style=Style(link=live, underline=True))
+            text.append("\n")
         if run.is_failed and run.error is not None:
             summary = fix_for(run.error.status, run.error.code, platform=run.platform).summary
             text.append(f"     → {summary}\n", style="italic")
@@ -89,7 +127,9 @@ def describe_post(submission: Submission, retry_reason: str | None) -> Text:
     else:
         text.append("Retry: ", style="bold")
         text.append(clean(retry_reason))
-    text.append("\n→ expand to see each platform's error and its fix", style="dim")
+    text.append("\n")
+    _link(text, "Dashboard", dashboard_post_url(submission.post_submission_id))
+    text.append("→ expand to see each platform's error and its fix", style="dim")
     return text
 
 
@@ -105,4 +145,8 @@ class DetailPane(VerticalScroll):
         yield Static(Text("Nothing selected."), id="detail-body")
 
     def show(self, text: Text) -> None:
-        self.query_one("#detail-body", Static).update(text)
+        body = self.query_one("#detail-body", Static)
+        # Every poll re-shows the highlighted post; unchanged, it must cost no bytes over
+        # SSH (a repaint of the pane is ~5 KB).
+        if body.content != text:
+            body.update(text)
