@@ -38,6 +38,9 @@ pytest: $(STAMP)
 bench: $(STAMP)  ## full benchmark table (minutes)
 	$(BIN)/python -m bench
 
+bench-smoke: $(STAMP)  ## the same benchmarks at N=1k, no targets (also run by make test)
+	$(BIN)/python -m bench --quick
+
 faults: $(STAMP)  ## every fault against the real app: one table (issue 4)
 	$(BIN)/python -m bench.faults
 
