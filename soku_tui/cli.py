@@ -36,7 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TextIO
 
 from soku_tui import __version__
-from soku_tui.config import ConfigError, Settings, load_settings, missing_key_help
+from soku_tui.config import (
+    ConfigError,
+    Settings,
+    default_config_file,
+    load_settings,
+    missing_key_help,
+)
 from soku_tui.core.errors import SokuApiError, SokuBadResponse, SokuError, SokuUnreachable
 from soku_tui.core.sanitize import cell_width, one_line, pad_cells
 from soku_tui.exit_codes import MEANINGS, ExitCode
@@ -415,6 +421,16 @@ def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
     return int(ExitCode.OK) if code == 0 else int(ExitCode.INTERNAL)
 
 
+def _short_key_help(settings: Settings) -> str:
+    """The missing-key help in one line: the monitor's banner has room for little more."""
+    config = settings.config_file or default_config_file()
+    return (
+        "Create a key in Soku under Settings > API, then set SOKU_API_KEY_FILE to a file "
+        f"holding it (mode 0600), or api_key_file in {config}; quit with q and start again. "
+        "`soku-tui config show` shows what is set."
+    )
+
+
 def app_config(settings: Settings) -> AppConfig:
     """The monitor's configuration from the resolved settings (the one place they meet)."""
     from soku_tui.ui.app import AppConfig
@@ -438,7 +454,7 @@ def app_config(settings: Settings) -> AppConfig:
         profile=settings.profile,
         demo=settings.demo,
         mouse=settings.mouse,
-        key_help=None if settings.demo or settings.api_key else missing_key_help(settings),
+        key_help=None if settings.demo or settings.api_key else _short_key_help(settings),
         # The demo is one embedded server: switching to a real account from it would
         # silently leave the demo, so profiles are offered only outside it.
         profiles=() if settings.demo else settings.profiles,

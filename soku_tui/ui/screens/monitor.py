@@ -228,13 +228,15 @@ class MonitorScreen(Screen[None]):
     @on(Updated)
     def _apply_update(self, message: Updated) -> None:
         update = message.update
-        if update.health.state == "auth" and self.config.key_help:
-            # No key at all: the 401 is expected; say how to configure one instead.
-            health = replace(
-                update.health,
-                message="No Soku API key is configured, so Soku answers 401.",
-                advice=self.config.key_help,
+        if self.config.key_help and update.health.state not in ("ok", "starting"):
+            # No key at all: a 401 is expected, and any other problem is only half the
+            # story; the banner says how to configure a key first.
+            said = (
+                "No Soku API key is configured, so Soku answers 401."
+                if update.health.state == "auth"
+                else f"{update.health.message} — and no Soku API key is configured."
             )
+            health = replace(update.health, message=said, advice=self.config.key_help)
             update = replace(update, health=health)
         self._update = update
         if self.paused:

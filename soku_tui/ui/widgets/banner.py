@@ -27,7 +27,7 @@ class ProblemBanner(Static):
     # the header. It flows below it instead, pushing the table down.
     DEFAULT_CSS = """
     ProblemBanner {
-        height: auto; max-height: 5; display: none;
+        height: auto; max-height: 7; display: none;
         background: $error 25%; border-left: thick $error; padding: 0 1;
     }
     ProblemBanner.-visible { display: block; }
