@@ -247,7 +247,7 @@ async def _measure(case: Case, app: SokuApp, pilot: Any, server: DemoServer, row
         row.data_kept = f"{table.row_count}/{good_rows}"
         if skipped:
             row.data_kept += f" ({skipped} unreadable)"
-            told = "said on screen" if _on_screen(app, "could not be read") else "NOT on screen"
+            told = "said on screen" if _on_screen(app, "unreadable") else "NOT on screen"
             row.notes.append(f"no banner; {skipped} unreadable entries skipped ({told})")
         else:
             row.notes.append("no banner; unknown statuses, platforms and codes shown as sent")
