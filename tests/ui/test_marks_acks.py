@@ -21,7 +21,7 @@ from soku_tui.ui.screens.monitor import MonitorScreen
 from soku_tui.ui.screens.prompt import PromptBar
 from soku_tui.ui.widgets.detail import DetailPane
 from tests.core.hostile_corpus import ESC
-from tests.ui.test_app import (
+from tests.ui.driving import (
     SIZE,
     highlight,
     monitor,

@@ -17,7 +17,7 @@ from soku_tui.config import load_settings
 from soku_tui.demo.server import DEMO_API_KEY, DemoServer
 from soku_tui.ui.app import AppConfig, SokuApp
 from tests.ui.conftest import FIXED_NOW
-from tests.ui.test_app import SIZE, monitor, poll, screen_text, table, wait_until
+from tests.ui.driving import SIZE, monitor, poll, screen_text, table, wait_until
 
 MakeApp = Callable[..., SokuApp]
 

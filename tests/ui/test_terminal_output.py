@@ -17,7 +17,7 @@ from textual.widgets import Static
 from soku_tui.demo.server import DemoServer
 from soku_tui.ui.app import SokuApp
 from soku_tui.ui.widgets.detail import DetailPane
-from tests.ui.test_app import (
+from tests.ui.driving import (
     SIZE,
     highlight,
     monitor,

@@ -15,7 +15,7 @@ from soku_tui.demo.server import DemoServer
 from soku_tui.ui.app import SokuApp
 from soku_tui.ui.widgets.filter_bar import FilterBar
 from soku_tui.ui.widgets.view_line import PauseBanner, ViewLine
-from tests.ui.test_app import (
+from tests.ui.driving import (
     SIZE,
     highlight,
     monitor,
