@@ -75,6 +75,7 @@ import orjson
 from soku_tui.core.catalog import Fix, fix_for
 from soku_tui.core.models import Run, Submission, platform_name
 from soku_tui.core.sanitize import one_line, pad_cells
+from soku_tui.core.timestamps import iso_z
 
 if TYPE_CHECKING:
     from soku_tui.core.acks import Ack
@@ -167,9 +168,7 @@ def is_retryable(run: Run) -> bool:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return None if moment is None else iso_z(moment)
 
 
 # -- JSON -----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 from soku_tui.core.models import Submission, platform_name
 from soku_tui.core.monitor import Monitor, MonitorUpdate, Snapshot, SnapshotDiff
 from soku_tui.core.sanitize import one_line
+from soku_tui.core.timestamps import iso_z
 from soku_tui.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -119,10 +120,6 @@ def watch_events(
     return events
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def format_event(event: WatchEvent, *, jsonl: bool, acks: AckStore | None = None) -> str:
     """One line (no newline) for ``event``: JSON, or words for people. Terminal-safe."""
     from soku_tui.output import json_line, post_json
@@ -130,7 +127,7 @@ def format_event(event: WatchEvent, *, jsonl: bool, acks: AckStore | None = None
     ack = acks.get(event.post_id) if acks is not None else None
     if jsonl:
         post = post_json(event.submission, ack)
-        return json_line({"event": event.kind, "at": _iso(event.at), "post": post})
+        return json_line({"event": event.kind, "at": iso_z(event.at), "post": post})
     runs = event.submission.failed_runs
     what = ", ".join(
         one_line(platform_name(run.platform), 20)
@@ -138,7 +135,7 @@ def format_event(event: WatchEvent, *, jsonl: bool, acks: AckStore | None = None
         for run in runs
     )
     caption = event.submission.caption()
-    parts = [_iso(event.at), f"{event.kind:<8}", one_line(event.post_id, 40), what or "—"]
+    parts = [iso_z(event.at), f"{event.kind:<8}", one_line(event.post_id, 40), what or "—"]
     if caption:
         parts.append(f"“{one_line(caption, 50)}”")
     if ack is not None:

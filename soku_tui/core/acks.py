@@ -34,6 +34,7 @@ from typing import Any, Final
 from soku_tui.core.atomic import JsonRecordFile
 from soku_tui.core.audit import AuditLog, _local_user, redact_secrets
 from soku_tui.core.models import Submission
+from soku_tui.core.timestamps import iso_z
 
 __all__ = [
     "ACKS_FILENAME",
@@ -92,7 +93,7 @@ class Ack:
         """The shape written to disk and shown by ``failed --json`` (plus ``failures``)."""
         return {
             "by": self.by,
-            "at": _iso(self.at),
+            "at": iso_z(self.at),
             "note": self.note,
             "failures": list(self.failures),
         }
@@ -117,10 +118,6 @@ class Ack:
             note=note,
             failures=tuple(failures),
         )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class AckStore:

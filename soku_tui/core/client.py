@@ -50,6 +50,7 @@ from soku_tui.core.models import (
     parse_page,
     parse_submission,
 )
+from soku_tui.core.timestamps import parse_iso
 
 log = logging.getLogger("soku_tui.client")
 
@@ -186,13 +187,7 @@ def parse_reset(value: str | None, *, now: float | None = None) -> datetime | No
             return datetime.fromtimestamp(number, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_iso(text)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from soku_tui.core.timestamps import parse_iso
+
 # Statuses and platforms we know. Anything else is kept verbatim.
 SUBMISSION_STATUSES: Final = (
     "queued",
@@ -73,13 +75,7 @@ def _lenient_datetime(value: Any) -> datetime | None:
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            return _as_utc(datetime.fromisoformat(text))
-        except ValueError:
-            return None
+        return parse_iso(value)
     return None
 
 

@@ -45,6 +45,7 @@ from soku_tui.core.errors import SokuApiError, SokuBadResponse, SokuError, SokuU
 from soku_tui.core.ledger import LedgerEntry, RetryLedger, clip_error
 from soku_tui.core.models import Run, Submission, platform_name
 from soku_tui.core.ratelimit import CreateLimiter
+from soku_tui.core.timestamps import parse_iso
 
 log = logging.getLogger("soku_tui.retry")
 
@@ -303,23 +304,10 @@ def narrow_request(
     body["post"]["content"]["platform"] = [copy.deepcopy(platforms[i]) for i in wanted]
     scheduled = body.get("scheduledTime")
     if scheduled is not None:
-        when = _parse_time(scheduled)
+        when = parse_iso(scheduled) if isinstance(scheduled, str) else None
         if when is None or when <= (now or datetime.now(UTC)):
             del body["scheduledTime"]
     return body
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @functools.lru_cache(maxsize=2048)
