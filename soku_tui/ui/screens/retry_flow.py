@@ -163,9 +163,9 @@ class RetryFlow:
                 screen.say(f"Retry sent as {result.new_post_id[:8]}…; following it.")
             screen.retry_progress()
             outcome = await retry.follow(result.new_post_id, poll_every=poll_every)
-            word = {"succeeded": "retried → ok", "failed": "failed again"}.get(
-                outcome, f"retried → {outcome}"
-            )
+            # The service's own label, so the message and the row always say the same.
+            state = retry.state_for(post_id)
+            word = state.label if state is not None else f"retried → {outcome}"
             if not quiet:
                 screen.say(f"Retry of {post_id[:8]}…: {word}.", error=outcome != "succeeded")
             return word
