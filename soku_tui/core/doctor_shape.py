@@ -16,25 +16,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel
-
 from soku_tui.core.client import parse_reset
-from soku_tui.core.models import Page, Run, RunError, Submission
+from soku_tui.core.models import Page, Run, RunError, Submission, wire_names
 from soku_tui.core.sanitize import one_line
 
 # Unknown keys reported per answer, at most (a huge foreign object must not flood it).
 MAX_UNKNOWN: Final = 20
 
 
-def _alias(model: type[BaseModel], name: str) -> str:
-    return model.model_fields[name].alias or name
+def _alias(model: type[Any], name: str) -> str:
+    return wire_names(model)[name]
 
 
-def _aliases(model: type[BaseModel], *, leave_out: Iterable[str] = ()) -> tuple[str, ...]:
+def _aliases(model: type[Any], *, leave_out: Iterable[str] = ()) -> tuple[str, ...]:
     skip = set(leave_out)
-    return tuple(
-        field.alias or name for name, field in model.model_fields.items() if name not in skip
-    )
+    return tuple(alias for name, alias in wire_names(model).items() if name not in skip)
 
 
 # ``skipped`` is our own count, never on the wire.
@@ -49,9 +45,10 @@ _ERROR_KEYS: Final = _aliases(RunError)
 _RUNS: Final = _alias(Submission, "runs")
 _ERROR: Final = _alias(Run, "error")
 _TIMES: Final = (_alias(Submission, "created_at"), _alias(Submission, "updated_at"))
+_REQUEST: Final = _alias(Submission, "request_json")
 
 _SUBMISSION_NEEDED: Final = tuple(
-    _alias(Submission, name) for name in ("post_submission_id", "status", "runs", "request")
+    _alias(Submission, name) for name in ("post_submission_id", "status", "runs", "request_json")
 )
 _RUN_NEEDED: Final = tuple(_alias(Run, name) for name in ("platform", "status"))
 _ERROR_NEEDED: Final = tuple(_alias(RunError, name) for name in ("status", "message"))
@@ -61,7 +58,7 @@ CONSEQUENCES: Final[dict[str, str]] = {
     ID_KEY: "such posts cannot be shown at all (they are skipped)",
     _alias(Submission, "status"): "the post's overall state shows as unknown",
     _RUNS: "no platform, error or fix can be shown",
-    _alias(Submission, "request"): "retry cannot re-send the post (it needs the stored request)",
+    _REQUEST: "retry cannot re-send the post (it needs the stored request)",
     _TIMES[0]: "posts cannot be ordered or aged",
     _TIMES[1]: "posts cannot be ordered or aged",
     f"{_RUNS}[].{_alias(Run, 'platform')}": "platforms show as unknown",
@@ -153,7 +150,7 @@ def compare_fields(item: Any) -> FieldReport:
     found.unknown_keys("", item, _SUBMISSION_KEYS)
     _expect(found, item, ID_KEY, lambda v: isinstance(v, str) and bool(v), "a non-empty string")
     _expect(found, item, _alias(Submission, "status"), _is_str, "a string")
-    _expect(found, item, _alias(Submission, "request"), _is_object_or_null, "an object")
+    _expect(found, item, _REQUEST, _is_object_or_null, "an object")
     runs = item.get(_RUNS)
     if _RUNS in item and not isinstance(runs, list):
         found.wrong(_RUNS, f"{_json_type(runs)}, not a list")

@@ -215,7 +215,7 @@ def _compile(
             post = facts(submission)
             if run_test is not None and not any(map(run_test, post.runs)):
                 return False
-            return (needle in post.haystack(submission)) != negate
+            return post.contains(submission, needle) != negate
 
         return one_needle
 
@@ -223,8 +223,7 @@ def _compile(
         post = facts(submission)
         if run_test is not None and not any(map(run_test, post.runs)):
             return False
-        haystack = post.haystack(submission)
-        return all((needle in haystack) != negate for needle, negate in needles)
+        return all(post.contains(submission, needle) != negate for needle, negate in needles)
 
     return general
 

@@ -374,8 +374,10 @@ class RetryService:
     def assess(self, submission: Submission) -> tuple[RunVerdict, ...]:
         """A verdict for every run of ``submission``, in run order."""
         post_id = submission.post_submission_id
-        platforms = _platform_list(submission.request)
+        platforms: list[Any] | None = None
         if any(run.is_failed and run.http_status == RETRYABLE_STATUS for run in submission.runs):
+            # Only a failed 500 run reads the stored request (decoded from JSON on demand).
+            platforms = _platform_list(submission.request)
             entries = self.ledger.for_post(post_id)
             busy = self._busy_targets(post_id)
             mode_reason = self._mode_reason()
@@ -429,13 +431,14 @@ class RetryService:
         skipped.extend(extra_skipped)
         if not runs:
             raise RetryRefused(_combined_reason(submission, skipped), skipped)
-        assert submission.request is not None  # retryable runs imply a stored request
+        request = submission.request  # decoded once: it is a new dict on every read
+        assert request is not None  # retryable runs imply a stored request
         key = idempotency_key(
             submission.post_submission_id,
             [run.target_id for run in runs],
             max(run.attempt for run in runs),
         )
-        body = narrow_request(submission.request, runs, now=self._clock())
+        body = narrow_request(request, runs, now=self._clock())
         return RetryPlan(submission, tuple(runs), tuple(skipped), key, body, resumed)
 
     def plan_bulk(self, submissions: Iterable[Submission]) -> BulkPlan:

@@ -143,3 +143,37 @@ def test_fuzzed_pages_never_raise_and_account_for_every_item(data: st.DataObject
     body = json.dumps({"items": items, "nextCursor": None}).encode()
     result = parse_page(body)
     assert len(result.items) + result.skipped == len(items)
+
+
+def test_the_request_is_kept_as_json_and_decoded_on_demand() -> None:
+    (submission,) = parse_page(page(GOOD_SUBMISSION)).items
+    assert submission.request_json is not None
+    assert orjson.loads(submission.request_json) == GOOD_SUBMISSION["request"]
+    first = submission.request
+    assert first == GOOD_SUBMISSION["request"]
+    assert first is not submission.request  # a fresh dict: a caller may change its copy
+    # Not the ~4 KB buffer orjson wrote into: 50,000 posts keep one of these each.
+    assert len(submission.request_json) < 200
+
+
+def test_a_request_that_is_not_an_object_is_dropped_not_the_post() -> None:
+    (submission,) = parse_page(page({**GOOD_SUBMISSION, "request": [1, 2]})).items
+    assert submission.request is None
+    assert submission.caption() == ""
+
+
+def test_a_request_with_a_lone_surrogate_still_round_trips() -> None:
+    body = json.dumps(
+        {"items": [{**GOOD_SUBMISSION, "request": {"post": {"content": {"text": "a\ud800b"}}}}]}
+    )
+    (submission,) = parse_page(body.encode()).items
+    assert submission.caption() == "a\ud800b"
+
+
+def test_models_validate_like_pydantic_models() -> None:
+    from soku_tui.core.models import Submission
+
+    submission = Submission.model_validate(GOOD_SUBMISSION)
+    assert submission == Submission.model_validate_json(orjson.dumps(GOOD_SUBMISSION))
+    assert submission.runs[0].error is not None
+    assert not hasattr(submission, "__dict__")  # slotted: no per-instance dict
