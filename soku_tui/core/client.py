@@ -23,10 +23,10 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, Self
+from typing import Any, Final, Literal, Protocol, Self
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -59,6 +59,7 @@ DEFAULT_BASE_URL: Final = "https://api.mysoku.io"
 DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_BODY_BYTES: Final = 10 * 1024 * 1024
 MAX_PAGE_SIZE: Final = 250
+_LISTING: Final = "Listing failed posts"
 # Never sleep longer than this for the API's rate-limit reset inside one listing.
 MAX_RATE_LIMIT_WAIT: Final = 60.0
 
@@ -327,7 +328,7 @@ class SokuClient:
         since: datetime | None = None,
         etag: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
-        parse: Callable[[bytes], Page] | None = None,
+        parser: PageParser | None = None,
     ) -> AsyncIterator[PageResult]:
         """Yield the pages of failed submissions as they arrive.
 
@@ -335,9 +336,12 @@ class SokuClient:
         our contract give the ETag of the whole filtered result, so a 304 there means
         nothing changed anywhere and the listing stops after one tiny exchange.
         Between pages, a spent rate-limit budget is waited out rather than overrun.
-        ``parse`` replaces :func:`parse_page` (the monitor's reuses the previous poll's
+
+        ``parser`` replaces :func:`parse_page` (the monitor's reuses the previous poll's
         objects) and runs in a worker thread, so reading a big page never holds up the
-        event loop; it raises what ``parse_page`` raises.
+        event loop. With it, the listing is pipelined: as soon as a page is decoded its
+        ``nextCursor`` is known, and the next page is requested while this one's entries
+        are read, so the network and the validation overlap instead of taking turns.
         """
         params: dict[str, str | int | list[str]] = {
             "status": ["failed"],
@@ -345,34 +349,56 @@ class SokuClient:
         }
         if since is not None:
             params["updatedSince"] = _format_since(since)
-        cursor: str | None = None
-        number = 0
         seen_cursors: set[str] = set()
-        while True:
-            number += 1
+        next_answer: asyncio.Task[_Answer] | None = None
+
+        async def fetch(cursor: str | None, wait_for: RateLimitInfo | None) -> _Answer:
+            await self._pace(wait_for)
             page_params = dict(params)
             if cursor:
                 page_params["cursor"] = cursor
-            headers = {"if-none-match": etag} if etag and number == 1 else {}
-            answer = await self._send(
-                "GET", "/v1/posts", "Listing failed posts", params=page_params, headers=headers
+            headers = {"if-none-match": etag} if etag and cursor is None else {}
+            return await self._send(
+                "GET", "/v1/posts", _LISTING, params=page_params, headers=headers
             )
-            rate_limit = self.last_rate_limit
-            if answer.status == 304:
-                yield PageResult(Page(), etag, True, rate_limit, answer.wire_bytes, number)
-                return
-            if parse is None:
-                page = self._parse_page(answer)
-            else:
-                page = await asyncio.to_thread(self._parse_page, answer, parse)
-            yield PageResult(
-                page, answer.headers.get("etag"), False, rate_limit, answer.wire_bytes, number
-            )
-            cursor = page.next_cursor
-            if not cursor or cursor in seen_cursors:
-                return  # a repeated cursor would loop forever; stop with what we have
-            seen_cursors.add(cursor)
-            await self._pace(rate_limit)
+
+        try:
+            answer = await fetch(None, None)
+            number = 1
+            while True:
+                rate_limit = self.last_rate_limit
+                if answer.status == 304:
+                    yield PageResult(Page(), etag, True, rate_limit, answer.wire_bytes, number)
+                    return
+                if parser is None:
+                    page = self._parse_page(answer)
+                    cursor = page.next_cursor
+                else:
+                    self._raise_for_status(answer, _LISTING)
+                    data = await asyncio.to_thread(_decode, answer, parser)
+                    cursor = parser.next_cursor(data)
+                    if cursor and cursor not in seen_cursors:
+                        next_answer = asyncio.create_task(fetch(cursor, rate_limit))
+                    page = await asyncio.to_thread(_read, answer, parser, data)
+                yield PageResult(
+                    page, answer.headers.get("etag"), False, rate_limit, answer.wire_bytes, number
+                )
+                # A repeated cursor would loop forever: stop with what we have.
+                if not cursor or cursor in seen_cursors:
+                    return
+                seen_cursors.add(cursor)
+                if next_answer is None:
+                    next_answer = asyncio.create_task(fetch(cursor, rate_limit))
+                answer = await next_answer
+                next_answer = None
+                number += 1
+        finally:
+            if next_answer is not None:  # the caller stopped early, or reading failed
+                next_answer.add_done_callback(_discard)
+                next_answer.cancel()
+                # Let the cancellation land (the connection goes back to the pool); a
+                # cancellation of our caller still propagates out of wait().
+                await asyncio.wait([next_answer])
 
     async def list_failed(
         self,
@@ -502,11 +528,11 @@ class SokuClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _parse_page(self, answer: _Answer, parse: Callable[[bytes], Page] = parse_page) -> Page:
-        what = "Listing failed posts"
+    def _parse_page(self, answer: _Answer) -> Page:
+        what = _LISTING
         self._raise_for_status(answer, what)
         try:
-            return parse(answer.content)
+            return parse_page(answer.content)
         except PageShapeError as exc:
             raise SokuBadResponse(
                 f"{what}: HTTP {answer.status}, but the answer has the wrong shape ({exc})",
@@ -622,6 +648,46 @@ class SokuClient:
             status=status,
             kind="too_large",
         )
+
+
+class PageParser(Protocol):
+    """Reads listing pages in two steps (both run in a worker thread): ``decode`` the body
+    (``ValueError`` if it is not JSON), then ``read`` its entries (``PageShapeError`` if
+    the JSON is not a page). ``next_cursor`` takes the decoded body."""
+
+    def decode(self, content: bytes) -> Any: ...
+
+    def next_cursor(self, data: Any) -> str | None: ...
+
+    def read(self, data: Any) -> Page: ...
+
+
+def _discard(task: asyncio.Task[_Answer]) -> None:
+    """Mark the outcome of a page request nobody will read as seen (no asyncio warning)."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _decode(answer: _Answer, parser: PageParser) -> Any:
+    try:
+        return parser.decode(answer.content)
+    except ValueError:
+        raise SokuBadResponse(
+            f"{_LISTING}: HTTP {answer.status}, but the answer is not valid JSON",
+            status=answer.status,
+            kind="malformed_json",
+        ) from None
+
+
+def _read(answer: _Answer, parser: PageParser, data: Any) -> Page:
+    try:
+        return parser.read(data)
+    except PageShapeError as exc:
+        raise SokuBadResponse(
+            f"{_LISTING}: HTTP {answer.status}, but the answer has the wrong shape ({exc})",
+            status=answer.status,
+            kind="wrong_shape",
+        ) from None
 
 
 def _path_part(value: str) -> str:

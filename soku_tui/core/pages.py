@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from soku_tui.core.models import Page, PageShapeError, Run, RunError, Submission
+from soku_tui.core.models import Page, PageShapeError, Submission
 
 _SUBMISSION: Final = TypeAdapter(Submission)
 
@@ -66,21 +67,6 @@ def _share_strings(raw: dict[str, Any]) -> None:
                     error[key] = sys.intern(value)
 
 
-# Pydantic gives every model instance its own set of the names of the fields that were
-# set (~650 bytes each; 4–5 models per post). Nothing here reads it (it matters only to
-# model_dump(exclude_unset=True)), and our models are frozen, so nothing adds to it: one
-# shared set per class holds 3 KB per post, 150 MB at 50,000 posts (measured).
-_ALL_FIELDS: Final = {cls: set(cls.model_fields) for cls in (Submission, Run, RunError)}
-
-
-def _share_fields_set(submission: Submission) -> None:
-    object.__setattr__(submission, "__pydantic_fields_set__", _ALL_FIELDS[Submission])
-    for run in submission.runs:
-        object.__setattr__(run, "__pydantic_fields_set__", _ALL_FIELDS[Run])
-        if run.error is not None:
-            object.__setattr__(run.error, "__pydantic_fields_set__", _ALL_FIELDS[RunError])
-
-
 def _fingerprint(raw: Any) -> int | None:
     try:
         # Same server answer → same bytes (orjson keeps the keys' order). hash() of the
@@ -91,27 +77,55 @@ def _fingerprint(raw: Any) -> int | None:
         return None
 
 
+# A post as last read: the fingerprint of its JSON, and the object it was validated into.
+_Entry = tuple[int, Submission]
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A body decoded by ``PageReader.decode``, with its bytes (to remember it by)."""
+
+    content: bytes
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _KnownBody:
+    """A body read in full by the last poll: its page, and its entries to carry over."""
+
+    key: int
+    page: Page
+    entries: tuple[tuple[str, _Entry], ...]
+
+
 class PageReader:
     """Reads the pages of one poll at a time; ``commit`` makes it the one to reuse from."""
 
     def __init__(self) -> None:
-        self._previous: dict[str, tuple[int, Submission]] = {}
-        self._current: dict[str, tuple[int, Submission]] = {}
+        self._previous: dict[str, _Entry] = {}
+        self._current: dict[str, _Entry] = {}
+        # Whole bodies, by hash: an idle poll gets every page back byte for byte, and then
+        # neither decoding nor fingerprinting its entries is needed.
+        self._previous_bodies: dict[int, _KnownBody] = {}
+        self._current_bodies: dict[int, _KnownBody] = {}
         self.reused = 0
         self.validated = 0
 
     def begin(self) -> None:
         """Start reading a new poll."""
         self._current = {}
+        self._current_bodies = {}
         self.reused = self.validated = 0
 
     def commit(self) -> None:
         """The poll completed: its entries are what the next poll is compared with."""
         self._previous, self._current = self._current, {}
+        self._previous_bodies, self._current_bodies = self._current_bodies, {}
 
     def abort(self) -> None:
         """The poll failed: keep comparing with the last complete one."""
         self._current = {}
+        self._current_bodies = {}
 
     def parse(self, content: bytes) -> Page:
         """One ``GET /v1/posts`` body (``{"items": …}`` or a bare list) as a :class:`Page`.
@@ -119,13 +133,48 @@ class PageReader:
         Raises ``PageShapeError`` for JSON of the wrong shape and ``ValueError`` for
         malformed JSON, like :func:`soku_tui.core.models.parse_page`.
         """
-        data = _loads(content)
-        cursor: Any = None
+        return self.read(self.decode(content))
+
+    def decode(self, content: bytes) -> Any:
+        """The JSON of a body (``ValueError`` if malformed): the cheap first half of
+        ``parse``, so the client learns the next cursor before the entries are read.
+        A body the last poll received byte for byte is not decoded again."""
+        # hash() of the bytes: 64 bits, the same bet as the entries' fingerprints.
+        known = self._previous_bodies.get(hash(content))
+        if known is not None:
+            return known
+        return _Decoded(content, _loads(content))
+
+    @staticmethod
+    def next_cursor(data: Any) -> str | None:
+        """The cursor of the page after ``data`` (decoded), if there is one."""
+        if isinstance(data, _KnownBody):
+            return data.page.next_cursor
+        if isinstance(data, _Decoded):
+            data = data.data
+        cursor = data.get("nextCursor") if isinstance(data, dict) else None
+        return cursor if isinstance(cursor, str) and cursor else None
+
+    def read(self, data: Any) -> Page:
+        """The entries of a decoded body; raises ``PageShapeError`` for the wrong shape."""
+        if isinstance(data, _KnownBody):
+            self._current.update(data.entries)
+            self._current_bodies[data.key] = data
+            self.reused += len(data.page.items)
+            return data.page
+        if isinstance(data, _Decoded):
+            page, entries = self._read_entries(data.data)
+            if not page.skipped:  # a page with unreadable entries is always read again
+                key = hash(data.content)
+                self._current_bodies[key] = _KnownBody(key, page, entries)
+            return page
+        return self._read_entries(data)[0]
+
+    def _read_entries(self, data: Any) -> tuple[Page, tuple[tuple[str, _Entry], ...]]:
         if isinstance(data, list):
             raw_items: list[Any] = data
         elif isinstance(data, dict) and isinstance(data.get("items"), list):
             raw_items = data["items"]
-            cursor = data.get("nextCursor")
         else:
             raise PageShapeError(
                 "expected a JSON object with an 'items' list, or a JSON list of submissions"
@@ -133,6 +182,7 @@ class PageReader:
         previous = self._previous
         current = self._current
         items: list[Submission] = []
+        entries: list[tuple[str, _Entry]] = []
         skipped = 0
         for raw in raw_items:
             post_id = raw.get("postSubmissionId") if isinstance(raw, dict) else None
@@ -149,16 +199,14 @@ class PageReader:
                 except ValidationError:
                     skipped += 1
                     continue
-                _share_fields_set(submission)
                 self.validated += 1
             if fingerprint is not None:
-                current[submission.post_submission_id] = (fingerprint, submission)
+                entry = (fingerprint, submission)
+                current[submission.post_submission_id] = entry
+                entries.append((submission.post_submission_id, entry))
             items.append(submission)
-        return Page(
-            items=tuple(items),
-            next_cursor=cursor if isinstance(cursor, str) and cursor else None,
-            skipped=skipped,
-        )
+        page = Page(items=tuple(items), next_cursor=self.next_cursor(data), skipped=skipped)
+        return page, tuple(entries)
 
 
 __all__ = ["PageReader"]

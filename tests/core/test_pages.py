@@ -117,3 +117,38 @@ async def test_polls_through_the_monitor_reuse_unchanged_posts() -> None:
         else:
             assert submission is old.by_id[post_id]
     assert new.failed_run_count == sum(len(s.failed_runs) for s in new.submissions)
+
+
+def test_a_body_received_again_byte_for_byte_is_not_read_again() -> None:
+    reader = PageReader()
+    body = _page(_post("a"), _post("b"), cursor="next")
+    reader.begin()
+    first = reader.parse(body)
+    reader.commit()
+    reader.begin()
+    again = reader.parse(bytes(body))  # equal bytes, another object (as off the wire)
+    reader.commit()
+    assert again is first
+    assert (reader.reused, reader.validated) == (2, 0)
+    assert reader.next_cursor(reader.decode(body)) == "next"
+
+
+def test_after_a_reused_body_a_changed_body_still_reuses_its_unchanged_posts() -> None:
+    reader = PageReader()
+    first = _read(reader, _page(_post("a"), _post("b")))
+    _read(reader, _page(_post("a"), _post("b")))  # idle poll: the whole body reused
+    third = _read(reader, _page(_post("a"), _post("b", message="worse")))
+    assert third["a"] is first["a"]
+    assert third["b"] is not first["b"]
+    assert (reader.reused, reader.validated) == (1, 1)
+
+
+def test_a_body_with_unreadable_entries_is_read_again_each_time() -> None:
+    reader = PageReader()
+    body = _page(_post("a"), {"no": "id"})
+    for _ in range(2):
+        reader.begin()
+        page = reader.parse(body)
+        reader.commit()
+        assert page.skipped == 1
+        assert [s.post_submission_id for s in page.items] == ["a"]
