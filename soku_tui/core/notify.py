@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 from typing import Final
 
 from soku_tui.core.models import Run, Submission, platform_name
@@ -32,6 +34,8 @@ from soku_tui.core.sanitize import one_line
 __all__ = ["MAX_GROUPS", "FailureNotifier", "NewFailure", "Notice", "new_failures", "summarize"]
 
 MAX_GROUPS: Final = 3
+
+_POST_ID = attrgetter("post_submission_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +87,11 @@ def new_failures(
     if not candidates:
         return ()
     found: list[NewFailure] = []
-    for submission in new.submissions:
+    # The candidates (1% of posts in a busy poll) in ``new``'s order, picked out in C:
+    # a Python loop over 50,000 posts would hold the event loop for milliseconds.
+    picked = compress(new.submissions, map(candidates.__contains__, map(_POST_ID, new.submissions)))
+    for submission in picked:
         post_id = submission.post_submission_id
-        if post_id not in candidates:
-            continue
         failed = submission.failed_runs
         before = old.get(post_id)
         if before is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import random
@@ -26,6 +27,7 @@ from soku_tui.core.audit import AuditLog
 from soku_tui.core.client import SokuClient
 from soku_tui.core.facts import warm
 from soku_tui.core.ledger import RetryLedger
+from soku_tui.core.models import Submission
 from soku_tui.core.monitor import Backoff, Monitor, MonitorUpdate, Snapshot
 from soku_tui.core.notify import FailureNotifier, Notice
 from soku_tui.core.ratelimit import SOKU_CREATES_PER_MINUTE, CreateLimiter
@@ -46,6 +48,12 @@ if TYPE_CHECKING:
     from soku_tui.demo.server import DemoServer
 
 log = logging.getLogger("soku_tui.ui")
+
+# Rows and filter facts built since the heap was last frozen, in posts, past which they
+# are frozen too (see SokuApp.note_built). A 1% poll of 50,000 builds 500 of each: the
+# heap is frozen every few polls, and a full collection meanwhile walks at most ~25,000
+# objects (~15 ms here) instead of 300,000 (~200 ms).
+REFREEZE_AFTER_POSTS = 5000
 
 # After SIGHUP or SIGTERM the app gets this long to exit through its normal path; then the
 # process ends regardless (see SokuApp._stop_on_signal).
@@ -119,6 +127,8 @@ class SokuApp(App[None]):
         super().__init__()
         self.config = config
         self.notifier = FailureNotifier()
+        self._built_since_freeze = 0  # see note_built
+        self._froze = False
         self._generation = 0
         self._warmed: Snapshot | None = None
         self._build_core(config, session=None)
@@ -221,7 +231,30 @@ class SokuApp(App[None]):
     async def on_unmount(self) -> None:
         heartbeat.stop()
         self.monitor.stop()
+        if self._froze:
+            gc.unfreeze()  # what we froze may become garbage now: collectable again
+            self._froze = False
         await self.client.aclose()
+
+    def note_built(self, posts: int) -> None:
+        """Table rows or filter facts of ``posts`` posts were just built; they live as long
+        as their post does (hours, mostly).
+
+        A full garbage collection walks every object not frozen and touches everything
+        each one refers to, scattered over a heap of hundreds of MB: measured, 140–230 ms
+        with the rows and facts of 50,000 posts, all of it holding the event loop. The
+        monitor freezes the posts after a first load, but their rows and facts are built
+        after that. So once enough of them have piled up they are frozen too (a constant
+        time operation); reference counting still frees each when its post goes away.
+        A young collection first, so fresh reference cycles are not frozen with them.
+        """
+        self._built_since_freeze += posts
+        if self._built_since_freeze < REFREEZE_AFTER_POSTS:
+            return
+        self._built_since_freeze = 0
+        gc.collect(1)
+        gc.freeze()
+        self._froze = True
 
     def _on_monitor_update(self, update: MonitorUpdate, *, generation: int) -> None:
         # Called on the app's loop by the scheduler job; hand it to the screen as a message.
@@ -246,12 +279,20 @@ class SokuApp(App[None]):
         for warning in self.acks.take_warnings():
             self.notify(one_line(warning, 300), severity="warning", markup=False)
         snapshot = update.snapshot
-        if snapshot is not self._warmed and snapshot.submissions:
+        fresh = _fresh_posts(update)
+        if snapshot is not self._warmed and fresh:
             # Derive the filter/sort facts of a new snapshot off the event loop, so the
             # first keystroke in the filter is as quick as the next.
             self._warmed = snapshot
+            loop = asyncio.get_running_loop()
+
+            def warm_then_note() -> None:
+                warm(fresh)
+                with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                    loop.call_soon_threadsafe(self.note_built, len(fresh))
+
             self.run_worker(
-                partial(warm, snapshot.submissions),
+                warm_then_note,
                 thread=True,
                 exit_on_error=False,
                 group="warm",
@@ -263,7 +304,9 @@ class SokuApp(App[None]):
     def _announce(self, notice: Notice) -> None:
         """New failures since the last poll: a toast, and the bell or a desktop notice
         when the config asks for them."""
-        self.notify(notice.message, title=notice.title, severity="warning", markup=False)
+        # The message alone: it starts with the count the title would repeat ("Soku: 3 new
+        # publishing failures"), and each toast line is ~300 bytes over SSH, painted twice.
+        self.notify(notice.message, severity="warning", markup=False)
         if self.config.notify_bell:
             write_raw(self, BELL)
         if self.config.notify_desktop:
@@ -375,6 +418,15 @@ class SokuApp(App[None]):
 
     def _switch_in_background(self, name: str) -> None:
         self.run_worker(self.switch_profile(name), group="profile", exit_on_error=False)
+
+
+def _fresh_posts(update: MonitorUpdate) -> list[Submission]:
+    """The posts of a completed poll that may have no filter/sort facts yet: those its diff
+    added or changed (the others are the same objects as before, already warmed). A
+    poll of 50,000 that changed 1% warms 500, not 50,000, while the user is typing."""
+    diff, snapshot = update.diff, update.snapshot
+    posts = (snapshot.get(post_id) for post_id in (*diff.added, *diff.changed))
+    return [post for post in posts if post is not None]
 
 
 def _silence_dead_terminal() -> None:

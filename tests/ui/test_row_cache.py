@@ -72,3 +72,54 @@ def test_without_an_epoch_rows_of_500_posts_are_always_rebuilt() -> None:
     cache.rows(posts, Verdicts())
     cache.rows(posts, Verdicts())
     assert cache.built == 1
+
+
+def test_after_any_sequence_of_changes_rows_equal_a_full_rebuild() -> None:
+    """The cache's bulk bookkeeping (by object identity, set differences) must never serve
+    a stale row: after each random step its rows are exactly ``build_rows``'s."""
+    import random
+
+    rng = random.Random(5)
+    verdicts = Verdicts()
+    cache = RowCache()
+    posts = {f"p{i}": _post(f"p{i}", rng.choice((500, 401, 403))) for i in range(40)}
+    states: dict[str, str] = {}
+    acked: set[str] = set()
+    marked: set[str] = set()
+    epoch = 0
+    for _ in range(200):
+        step = rng.randrange(7)
+        pid = f"p{rng.randrange(50)}"
+        if step == 0:  # a post changed (a new object) or arrived
+            posts[pid] = _post(pid, rng.choice((500, 401)))
+        elif step == 1:  # resolved
+            posts.pop(pid, None)
+        elif step == 2:
+            states[pid] = rng.choice(("retrying…", "queued…"))
+        elif step == 3:
+            states.pop(pid, None)
+        elif step == 4:
+            acked ^= {pid}
+        elif step == 5:
+            marked ^= {pid}
+        else:  # the ledger or read-only changed: verdicts of 500s may differ
+            epoch += 1
+            verdicts.refuse = not verdicts.refuse
+        shown = list(posts.values())
+        rng.shuffle(shown)  # any order, as a sort or filter would give
+        rows = cache.rows(shown, verdicts, states, acknowledged=acked, marked=marked, epoch=epoch)
+        expected = build_rows(shown, verdicts, states, acknowledged=acked, marked=marked)
+        assert rows == expected
+
+
+def test_an_unchanged_poll_builds_nothing_and_a_changed_post_builds_one_row() -> None:
+    posts = [_post(f"p{i}", 401) for i in range(100)]
+    cache = RowCache()
+    cache.rows(posts, Verdicts(), epoch=1)
+    assert cache.built == 100
+    cache.rows(list(posts), Verdicts(), epoch=1)
+    assert cache.built == 0
+    posts[50] = _post("p50", 403)
+    rows = cache.rows(posts, Verdicts(), epoch=1)
+    assert cache.built == 1
+    assert rows[50].runs[0].http_status == 403

@@ -251,3 +251,34 @@ async def test_plus_and_minus_step_the_poll_interval_down_to_the_floor(
         assert app.monitor.interval == 5
         assert "as often as allowed (every 5 s)" in status_line(app)
         assert "every 5 s" in header(app)
+
+
+# ---------------------------------------------------------------------------- footer cost
+
+
+async def test_moving_the_cursor_tells_the_footer_only_when_a_key_changes(
+    fixed_server: DemoServer, make_app: MakeApp
+) -> None:
+    """Each footer refresh rebuilds it (widgets, styles, a layout) and repaints it whole:
+    j/k between two posts whose keys work alike must not pay that."""
+    app = make_app(fixed_server)
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(pilot)
+        screen = monitor(app)
+        published: list[object] = []
+        screen.bindings_updated_signal.subscribe(screen, published.append)
+        rows = [s for s in shown(app) if not has_failed_500(s)]
+        assert len(rows) >= 2
+        await highlight(pilot, rows[0].post_submission_id)
+        await pilot.pause()
+        published.clear()
+        for _ in range(3):
+            await highlight(pilot, rows[1].post_submission_id)
+            await highlight(pilot, rows[0].post_submission_id)
+        await pilot.pause()
+        assert published == []
+        # A post a retry can fix turns `r` on: the footer is told.
+        fixable = next(s for s in shown(app) if has_failed_500(s))
+        await highlight(pilot, fixable.post_submission_id)
+        await pilot.pause()
+        assert published

@@ -40,7 +40,7 @@ from soku_tui.ui.widgets.detail import DetailPane, describe_post, describe_run
 from soku_tui.ui.widgets.filter_bar import FilterBar
 from soku_tui.ui.widgets.header import StatusHeader
 from soku_tui.ui.widgets.post_rows import PostRow
-from soku_tui.ui.widgets.post_table import PostTable
+from soku_tui.ui.widgets.post_table import PostTable, PreparedRows
 from soku_tui.ui.widgets.view_line import PauseBanner, ViewFacts, ViewLine
 
 if TYPE_CHECKING:
@@ -87,6 +87,9 @@ THREADED_ROWS: Final = 2000
 
 # Why the rows were last replaced: only new data can resolve a post.
 RowsReason = Literal["poll", "resume", "view", "retry", "profile"]
+# What building rows needs, read on the event loop: the update, acknowledgements, retry
+# states, marks and the retry service's verdict epoch.
+RowsJob = tuple[MonitorUpdate, Any, dict[str, str], frozenset[str], object]
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ class MonitorScreen(Screen[None]):
         # Rows of unchanged posts are reused: a poll of 50,000 rebuilds only what changed.
         self._row_cache = RowCache()
         self._rows_generation = 0
+        # The next threaded build (job, generation, reason), and whether one is running.
+        self._rows_pending: tuple[RowsJob, int, RowsReason] | None = None
+        self._rows_building = False
         self._rows_inputs: tuple[object, ...] | None = None
         self._bindings_shown: tuple[bool | None, ...] | None = None
         self._queue_seen = (0, 0)
@@ -256,14 +262,19 @@ class MonitorScreen(Screen[None]):
             self._render_rows("poll")
         self.query_one(ProblemBanner).show(update)
         self._show_detail()
-        # Only when a key's state changed: the footer repaints whole (~500 bytes) on every
-        # refresh, and polls come every 30 s for hours, over SSH.
-        if self._bindings_state() != self._bindings_shown:
-            self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     def refresh_bindings(self) -> None:
         self._bindings_shown = self._bindings_state()
         super().refresh_bindings()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """Tell the footer only when a key's state changed. Each refresh recomposes the
+        footer (new widgets, styles, a layout: ~20 ms of the event loop, more under
+        load) and repaints it whole (~500 bytes): polls come every 30 s for hours over
+        SSH, and every j/k would otherwise pay it too."""
+        if self._bindings_state() != self._bindings_shown:
+            self.refresh_bindings()
 
     def _bindings_state(self) -> tuple[bool | None, ...]:
         """What the footer and the help show for the keys whose state can change."""
@@ -293,12 +304,21 @@ class MonitorScreen(Screen[None]):
             # A big poll: filter, sort and rows in a worker thread, so keys and the clock
             # stay live (the loop gets the GIL back every few ms); the table is set when
             # it is done. Key presses still render at once, below.
-            self._render_rows_threaded(job, self._rows_generation, reason)
+            self._rows_pending = (job, self._rows_generation, reason)
+            if not self._rows_building:
+                # One build at a time: during a first load, progress updates come faster
+                # than 50,000 rows are built, and parallel builds would each redo the
+                # same rows while fighting the event loop for the GIL. The latest job
+                # waits; the ones it supersedes are never built.
+                self._rows_building = True
+                self._render_rows_threaded()
             self._show_header()  # at once; the counts follow with the rows
             return
-        self._set_rows(*self._build_rows(job), reason)
+        view, rows = self._build_rows(job)
+        self.soku.note_built(self._row_cache.built)
+        self._set_rows(view, PreparedRows.of(rows), reason)
 
-    def _rows_job(self) -> tuple[MonitorUpdate, Any, dict[str, str], frozenset[str], object] | None:
+    def _rows_job(self) -> RowsJob | None:
         """Everything a render needs, read on the event loop."""
         update = self._shown_update()
         if update is None:
@@ -312,9 +332,7 @@ class MonitorScreen(Screen[None]):
             retry.verdict_epoch(),
         )
 
-    def _build_rows(
-        self, job: tuple[MonitorUpdate, Any, dict[str, str], frozenset[str], object]
-    ) -> tuple[View, list[PostRow]]:
+    def _build_rows(self, job: RowsJob) -> tuple[View, list[PostRow]]:
         """Pure data work (safe in a worker thread): the view and its rows."""
         update, acks, states, marks, epoch = job
         retry = self.soku.retry_service
@@ -334,26 +352,33 @@ class MonitorScreen(Screen[None]):
         )
         return view, rows
 
-    def _set_rows(self, view: View, rows: list[PostRow], reason: RowsReason) -> None:
+    def _set_rows(self, view: View, rows: PreparedRows, reason: RowsReason) -> None:
         self._view = view
         self._rows_reason = reason
         self.query_one(PostTable).set_rows(rows)
         self._show_header()
         self._show_view_line()
 
+    def _build_prepared(self, job: RowsJob) -> tuple[View, PreparedRows, int]:
+        view, rows = self._build_rows(job)
+        return view, PreparedRows.of(rows), self._row_cache.built
+
     # A description of our own: by default Textual describes a worker by repr() of its
     # arguments, here every post of the snapshot (seconds of CPU at 50,000 posts).
     @work(group="rows", exit_on_error=False, description="build the table's rows")
-    async def _render_rows_threaded(
-        self,
-        job: tuple[MonitorUpdate, Any, dict[str, str], frozenset[str], object],
-        generation: int,
-        reason: RowsReason,
-    ) -> None:
-        view, rows = await asyncio.to_thread(self._build_rows, job)
-        if generation == self._rows_generation:  # else a later render already ran
-            self._set_rows(view, rows, reason)
-            self._show_detail()
+    async def _render_rows_threaded(self) -> None:
+        """Build the pending job's rows in a thread, then the next pending one, if any."""
+        try:
+            while self._rows_pending is not None:
+                job, generation, reason = self._rows_pending
+                self._rows_pending = None
+                view, rows, built = await asyncio.to_thread(self._build_prepared, job)
+                self.soku.note_built(built)
+                if generation == self._rows_generation:  # else a later render already ran
+                    self._set_rows(view, rows, reason)
+                    self._show_detail()
+        finally:
+            self._rows_building = False
 
     def _show_header(self) -> None:
         header = self.query_one(StatusHeader)
@@ -445,7 +470,7 @@ class MonitorScreen(Screen[None]):
     @on(PostTable.CursorMoved)
     def _cursor_moved(self) -> None:
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     @on(PostTable.CursorLost)
     def _cursor_lost(self, message: PostTable.CursorLost) -> None:
@@ -460,7 +485,7 @@ class MonitorScreen(Screen[None]):
             else:
                 self.say(f"Post {lost[:8]}… changed and is now hidden by the filter.")
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     def _show_detail(self) -> None:
         pane = self.query_one(DetailPane)
@@ -536,7 +561,7 @@ class MonitorScreen(Screen[None]):
     def retry_progress(self) -> None:
         """A retry moved on (queued, sent, followed, done): its row and keys follow."""
         self._render_rows("retry")
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     def clear_marks(self) -> None:
         self._marks.clear()
@@ -566,7 +591,7 @@ class MonitorScreen(Screen[None]):
             table.update_row(replace(row, marked=post_id in self._marks))
         table.action_cursor_down()
         self._show_view_line()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     # -- view: filter, sort, hidden acknowledgements ---------------------------------------
 
@@ -619,7 +644,7 @@ class MonitorScreen(Screen[None]):
         self._view_options = options
         self._render_rows("view")
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     # -- pause -----------------------------------------------------------------------------
 
@@ -628,7 +653,7 @@ class MonitorScreen(Screen[None]):
         self._frozen = self._update
         self._new_since_pause = 0
         self._show_pause()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
         self.say("Paused: the table stays still; polling, the header and alerts go on.")
 
     def action_resume(self) -> None:
@@ -638,7 +663,7 @@ class MonitorScreen(Screen[None]):
         self._show_pause()
         self._render_rows("resume")
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
         noun = "failure" if arrived == 1 else "failures"
         self.say(f"Resumed: {arrived} new {noun} arrived while paused.")
 
@@ -708,8 +733,10 @@ class MonitorScreen(Screen[None]):
         self.query_one(DetailPane).toggle_class("-hidden")
 
     def action_refresh(self) -> None:
+        # No "Polling now…" line: the header already says "polling…" (for a poll long
+        # enough to see) and then "updated 0 s ago"; the status line would cost ~200
+        # bytes per press over SSH to say it a second time.
         self.soku.monitor.poll_now()
-        self.say("Polling now…")
 
     def action_actions_log(self) -> None:
         audit = self.soku.audit

@@ -42,7 +42,7 @@ from soku_tui.ui.widgets.post_rows import (
     RunRow,
 )
 from soku_tui.ui.widgets.table_layout import GAP, post_columns, short_age
-from soku_tui.ui.widgets.table_model import TableModel
+from soku_tui.ui.widgets.table_model import PreparedRows, TableModel
 from soku_tui.ui.widgets.table_render import (
     TableStyles,
     render_header,
@@ -225,8 +225,11 @@ class PostTable(ScrollView, can_focus=True, inherit_bindings=False):
     def get_run(self, key: RunKey) -> RunRow | None:
         return self._model.run(key)
 
-    def set_rows(self, rows: Sequence[PostRow]) -> None:
+    def set_rows(self, rows: Sequence[PostRow] | PreparedRows) -> None:
         """Show ``rows`` in this order, applied as a diff against what is shown.
+
+        ``rows`` may come indexed already (:meth:`PreparedRows.of`, e.g. in the worker
+        thread that built them), sparing the event loop a pass over every row.
 
         The cursor stays on the same key. If its post vanished, it moves to the
         neighbour that took its place and ``CursorLost`` is posted. Only screen lines
@@ -667,4 +670,13 @@ def _when_cell(width: int) -> tuple[int, int] | None:
     return None
 
 
-__all__ = ["PlatformMark", "PostKey", "PostRow", "PostTable", "RowKey", "RunKey", "RunRow"]
+__all__ = [
+    "PlatformMark",
+    "PostKey",
+    "PostRow",
+    "PostTable",
+    "PreparedRows",
+    "RowKey",
+    "RunKey",
+    "RunRow",
+]
