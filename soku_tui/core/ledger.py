@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -47,6 +49,8 @@ DONE_STATES: Final = frozenset({"accepted", "succeeded", "failed"})
 FORMAT_VERSION: Final = 1
 DEFAULT_KEEP: Final = timedelta(days=30)
 _MAX_ERROR: Final = 500
+# How stale RetryLedger's reads may be before the file is looked at again.
+RECHECK_SECONDS: Final = 0.05
 
 
 def default_ledger_path() -> Path:
@@ -214,6 +218,8 @@ class RetryLedger:
         *,
         clock: Callable[[], datetime] | None = None,
         keep: timedelta = DEFAULT_KEEP,
+        recheck: float = RECHECK_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -240,6 +246,9 @@ class RetryLedger:
             warn=self._warn,
         )
         self._snapshot = _Snapshot({})
+        self._recheck = recheck
+        self._monotonic = monotonic
+        self._checked_at = -math.inf  # the first read looks at the file
 
     def __repr__(self) -> str:
         return f"RetryLedger({str(self.path)!r})"
@@ -267,8 +276,16 @@ class RetryLedger:
         return warnings
 
     def _current(self) -> _Snapshot:
-        if self._file.refresh():
-            self._snapshot = _Snapshot(self._file.records)
+        # The file is looked at (one stat) at most every RECHECK_SECONDS: a table of
+        # 50,000 rows asks for each post's retry state, and a stat per row from a worker
+        # thread was tens of milliseconds of the event loop waiting for the GIL. Another
+        # process's retry shows up that much later; sending one never relies on this
+        # (``transaction`` always reads under the lock).
+        now = self._monotonic()
+        if now - self._checked_at >= self._recheck:
+            self._checked_at = now
+            if self._file.refresh():
+                self._snapshot = _Snapshot(self._file.records)
         return self._snapshot
 
     def _warn(self, message: str) -> None:

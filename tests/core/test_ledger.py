@@ -164,9 +164,24 @@ def test_old_entries_are_pruned_but_unconfirmed_ones_kept(tmp_path: Path) -> Non
 
 def test_a_new_reader_sees_changes_made_by_another(tmp_path: Path) -> None:
     path = tmp_path / "ledger.json"
-    reader, writer = RetryLedger(path), RetryLedger(path)
+    reader, writer = RetryLedger(path, recheck=0), RetryLedger(path)
     writer.put(entry("k1"))
     assert reader.get("k1") is not None
     assert reader.get("k1").state == "pending"  # type: ignore[union-attr]
     writer.update("k1", state="succeeded", final_status="succeeded")
+    assert reader.get("k1").state == "succeeded"  # type: ignore[union-attr]
+
+
+def test_a_reader_looks_at_the_file_at_most_every_recheck_interval(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    now = [100.0]
+    reader = RetryLedger(path, recheck=0.05, monotonic=lambda: now[0])
+    writer = RetryLedger(path)
+    assert reader.get("k1") is None
+    writer.put(entry("k1"))
+    assert reader.get("k1") is None  # read 0 s ago: not looked at again yet
+    now[0] += 0.06
+    assert reader.get("k1") is not None
+    # What the reader itself writes it sees at once, whatever the interval.
+    reader.update("k1", state="succeeded", final_status="succeeded")
     assert reader.get("k1").state == "succeeded"  # type: ignore[union-attr]
