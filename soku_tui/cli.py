@@ -301,6 +301,8 @@ def configure_logging(settings: Settings) -> Path | None:
     # httpx logs every request line at INFO; a monitor polling for hours does not need it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs two lines per poll ("Running job", "executed successfully").
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     return path
 
 

@@ -23,10 +23,10 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, Protocol, Self
+from typing import Any, Final, Literal, Protocol, Self, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -60,6 +60,9 @@ DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_BODY_BYTES: Final = 10 * 1024 * 1024
 MAX_PAGE_SIZE: Final = 250
 _LISTING: Final = "Listing failed posts"
+# Bodies up to this size are decoded and read on the event loop (see _work).
+INLINE_PARSE_BYTES = 1 << 20
+_T = TypeVar("_T")
 # Never sleep longer than this for the API's rate-limit reset inside one listing.
 MAX_RATE_LIMIT_WAIT: Final = 60.0
 
@@ -375,11 +378,18 @@ class SokuClient:
                     cursor = page.next_cursor
                 else:
                     self._raise_for_status(answer, _LISTING)
-                    data = await asyncio.to_thread(_decode, answer, parser)
-                    cursor = parser.next_cursor(data)
+                    known = parser.known(answer.content)
+                    if known is not None:  # most pages of most polls: no thread needed
+                        page = known
+                        cursor = page.next_cursor
+                    else:
+                        data = await _work(_decode, answer, parser)
+                        cursor = parser.next_cursor(data)
                     if cursor and cursor not in seen_cursors:
                         next_answer = asyncio.create_task(fetch(cursor, rate_limit))
-                    page = await asyncio.to_thread(_read, answer, parser, data)
+                        await asyncio.sleep(0)  # let it send its request before we read
+                    if known is None:
+                        page = await _work(_read, answer, parser, data)
                 yield PageResult(
                     page, answer.headers.get("etag"), False, rate_limit, answer.wire_bytes, number
                 )
@@ -653,13 +663,26 @@ class SokuClient:
 class PageParser(Protocol):
     """Reads listing pages in two steps (both run in a worker thread): ``decode`` the body
     (``ValueError`` if it is not JSON), then ``read`` its entries (``PageShapeError`` if
-    the JSON is not a page). ``next_cursor`` takes the decoded body."""
+    the JSON is not a page). ``next_cursor`` takes the decoded body. ``known`` is asked
+    first, on the event loop: the page of a body read before, or None; it must be quick
+    (no decoding)."""
+
+    def known(self, content: bytes) -> Page | None: ...
 
     def decode(self, content: bytes) -> Any: ...
 
     def next_cursor(self, data: Any) -> str | None: ...
 
     def read(self, data: Any) -> Page: ...
+
+
+async def _work(step: Callable[..., _T], answer: _Answer, *args: Any) -> _T:
+    """Run one step of reading a page: on the event loop for a body of ordinary size (a
+    millisecond or two of work, and no other thread competing for the GIL while the user
+    types), in a worker thread for a big one."""
+    if len(answer.content) <= INLINE_PARSE_BYTES:
+        return step(answer, *args)
+    return await asyncio.to_thread(step, answer, *args)
 
 
 def _discard(task: asyncio.Task[_Answer]) -> None:

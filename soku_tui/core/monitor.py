@@ -17,18 +17,23 @@ import gc
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from itertools import compress, filterfalse
+from operator import attrgetter, is_not, not_
+from typing import Any, Final, Literal, TypeVar
 
 from soku_tui.core.catalog import api_problem_advice
 from soku_tui.core.client import SokuClient
 from soku_tui.core.errors import RateLimitInfo, SokuApiError, SokuBadResponse, SokuError
 from soku_tui.core.models import Submission
 from soku_tui.core.pages import PageReader
+from soku_tui.core.slices import finish, run_in_slices
 
 log = logging.getLogger("soku_tui.monitor")
+_POST_ID = attrgetter("post_submission_id")
+_Item = TypeVar("_Item")
 
 MIN_INTERVAL: Final = 5.0
 DEFAULT_INTERVAL: Final = 30.0
@@ -41,7 +46,7 @@ PROGRESS_EVERY_SECONDS: Final = 0.25
 POLL_JOB_ID: Final = "soku-poll"
 # Young-generation threshold while a poll reads pages (see Monitor._hold_gc): above the
 # containers one page of JSON decodes to (~10 per post, 250 posts).
-POLL_YOUNG_THRESHOLD: Final = 50_000
+POLL_YOUNG_THRESHOLD: Final = 10_000
 # A 429 that names no wait: back off, but never longer than this (the contract's cap).
 RATE_LIMIT_CAP: Final = 60.0
 DOCTOR_ADVICE: Final = (
@@ -107,38 +112,75 @@ class Snapshot:
         posts are the very same objects from poll to poll (see core/pages.py), already in
         order there, so a poll that changed 1% of 50,000 posts costs 1% of a full build.
         """
-        by_id: dict[str, Submission] = {}
-        for submission in submissions:
-            # A submission listed twice (pages shifting under us) counts once; last wins.
-            by_id[submission.post_submission_id] = submission
+        return finish(
+            cls.build_in_steps(
+                submissions, fetched_at=fetched_at, skipped=skipped, etag=etag, previous=previous
+            )
+        )
+
+    @classmethod
+    def build_in_steps(
+        cls,
+        submissions: Sequence[Submission],
+        *,
+        fetched_at: datetime | None,
+        skipped: int = 0,
+        etag: str | None = None,
+        previous: Snapshot | None = None,
+    ) -> Generator[None, None, Snapshot]:
+        """:meth:`build` in steps of a few ms, for :func:`soku_tui.core.slices.run_in_slices`.
+
+        The bulk comparisons run as C loops (map/compress/filterfalse) over chunks of
+        posts: 50,000 posts in a few ms each instead of a Python step per post.
+        """
+        # A submission listed twice (pages shifting under us) counts once; last wins.
+        by_id = dict(zip(map(_POST_ID, submissions), submissions, strict=True))
+        yield
         if previous is not None and previous.run_failures is not None:
-            updated = previous._updated(by_id)
+            updated = yield from previous._updated_in_steps(by_id)
             if updated is not None:
                 ordered, failures = updated
                 return cls(ordered, by_id, fetched_at, skipped, etag, failures)
-        ordered = tuple(sorted(by_id.values(), key=sort_key))
-        failures = sum(_failed_runs(s) for s in ordered)
+        posts = list(by_id.values())
+        keys: list[tuple[float, str]] = []
+        for chunk in _chunks(posts):
+            keys.extend(map(sort_key, chunk))
+            yield
+        # Stable, like sorted(posts, key=sort_key), with the keys already computed.
+        ordered = tuple(map(posts.__getitem__, sorted(range(len(posts)), key=keys.__getitem__)))
+        yield
+        failures = 0
+        for chunk in _chunks(posts):
+            failures += sum(map(_failed_runs, chunk))
+            yield
         return cls(ordered, by_id, fetched_at, skipped, etag, failures)
 
-    def _updated(
+    def _updated_in_steps(
         self, by_id: Mapping[str, Submission]
-    ) -> tuple[tuple[Submission, ...], int] | None:
+    ) -> Generator[None, None, tuple[tuple[Submission, ...], int] | None]:
         """This snapshot's order and failure count carried over to ``by_id``, or None when
         so much changed that sorting everything again is the cheaper way."""
         old = self.by_id
-        arrived = [s for post_id, s in by_id.items() if old.get(post_id) is not s]
-        left = {id(s): s for post_id, s in old.items() if by_id.get(post_id) is not s}
+        arrived = yield from _not_in(by_id, old)
+        left = yield from _not_in(old, by_id)
         if not arrived and not left:
             return self.submissions, self.run_failures or 0
         if len(arrived) + len(left) > len(by_id) // 8:
             return None
-        ordered = (
-            [s for s in self.submissions if id(s) not in left] if left else [*self.submissions]
-        )
+        ordered: list[Submission] = []
+        if left:
+            gone = set(map(id, left))
+            for chunk in _chunks(self.submissions):
+                kept = map(not_, map(gone.__contains__, map(id, chunk)))
+                ordered.extend(compress(chunk, kept))
+                yield
+        else:
+            ordered.extend(self.submissions)
         for submission in arrived:
             # Probes O(log n) keys: the unchanged posts' keys are never all computed.
             bisect.insort(ordered, submission, key=sort_key)
-        failures = (self.run_failures or 0) - sum(_failed_runs(s) for s in left.values())
+            yield
+        failures = (self.run_failures or 0) - sum(_failed_runs(s) for s in left)
         failures += sum(_failed_runs(s) for s in arrived)
         return tuple(ordered), failures
 
@@ -164,18 +206,54 @@ class SnapshotDiff:
 
 
 def diff_snapshots(old: Snapshot, new: Snapshot) -> SnapshotDiff:
+    return finish(diff_in_steps(old, new))
+
+
+def diff_in_steps(old: Snapshot, new: Snapshot) -> Generator[None, None, SnapshotDiff]:
+    """:func:`diff_snapshots` in steps (see :meth:`Snapshot.build_in_steps`), in the new
+    (or, for the removed, the old) snapshot's order."""
     old_ids = old.by_id
     new_ids = new.by_id
-    added = tuple(i for i in new_ids if i not in old_ids)
-    removed = tuple(i for i in old_ids if i not in new_ids)
+    added: list[str] = []
+    for chunk in _chunks(list(new_ids)):
+        added.extend(filterfalse(old_ids.__contains__, chunk))
+        yield
+    removed: list[str] = []
+    for chunk in _chunks(list(old_ids)):
+        removed.extend(filterfalse(new_ids.__contains__, chunk))
+        yield
     # Unchanged posts are the same objects from poll to poll (see core/pages.py): the
     # identity test spares comparing 50,000 posts field by field.
-    changed = tuple(
-        i
-        for i, s in new_ids.items()
-        if (previous := old_ids.get(i)) is not None and previous is not s and previous != s
-    )
-    return SnapshotDiff(added, removed, changed)
+    other_object = yield from _not_in(new_ids, old_ids)
+    changed = []
+    for submission in other_object:
+        post_id = submission.post_submission_id
+        if post_id in old_ids and old_ids[post_id] != submission:
+            changed.append(post_id)
+    return SnapshotDiff(tuple(added), tuple(removed), tuple(changed))
+
+
+# Posts per step of the bulk comparisons: a few ms of C each.
+_CHUNK: Final = 10_000
+
+
+def _chunks(posts: Sequence[_Item]) -> Iterator[Sequence[_Item]]:
+    for start in range(0, len(posts), _CHUNK):
+        yield posts[start : start + _CHUNK]
+
+
+def _not_in(
+    posts: Mapping[str, Submission], other: Mapping[str, Submission]
+) -> Generator[None, None, list[Submission]]:
+    """The posts of ``posts`` that ``other`` lacks or holds as another object, in order."""
+    found: list[Submission] = []
+    ids, values = list(posts), list(posts.values())
+    for start in range(0, len(ids), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        looked_up = map(other.get, ids[start : start + _CHUNK])
+        found.extend(compress(chunk, map(is_not, looked_up, chunk)))
+        yield
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,25 +500,30 @@ class Monitor:
             built = None
         else:
             reader.commit()
-            # Sorting and diffing 50,000 posts is CPU work: off the event loop.
-            built = await asyncio.to_thread(self._build, collected, skipped, new_etag)
+            # Sorting and diffing 50,000 posts is CPU work: a few ms at a time between the
+            # screen's events (not in a thread: see core/slices.py).
+            built = await run_in_slices(self._build_in_steps(collected, skipped, new_etag))
         return self._succeed(built, started, pages, wire)
 
-    def _build(
+    def _build_in_steps(
         self, collected: list[Submission], skipped: int, etag: str | None
-    ) -> tuple[Snapshot, SnapshotDiff]:
-        new = Snapshot.build(
+    ) -> Generator[None, None, tuple[Snapshot, SnapshotDiff]]:
+        new = yield from Snapshot.build_in_steps(
             collected, fetched_at=None, skipped=skipped, etag=etag, previous=self.snapshot
         )
         # Against the last good snapshot, not a partial one: "new since last poll".
-        return new, diff_snapshots(self.snapshot, new)
+        diff = yield from diff_in_steps(self.snapshot, new)
+        return new, diff
 
     async def _emit_progress(self, collected: list[Submission], skipped: int, pages: int) -> None:
-        def build() -> tuple[Snapshot, SnapshotDiff]:
-            partial = Snapshot.build(collected, fetched_at=None, skipped=skipped)
-            return partial, diff_snapshots(self._progress_snapshot or self.snapshot, partial)
+        def build() -> Generator[None, None, tuple[Snapshot, SnapshotDiff]]:
+            partial = yield from Snapshot.build_in_steps(
+                collected, fetched_at=None, skipped=skipped, previous=self._progress_snapshot
+            )
+            diff = yield from diff_in_steps(self._progress_snapshot or self.snapshot, partial)
+            return partial, diff
 
-        partial, diff = await asyncio.to_thread(build)
+        partial, diff = await run_in_slices(build())
         self._emit(
             MonitorUpdate(
                 partial,

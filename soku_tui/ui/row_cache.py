@@ -15,16 +15,19 @@ and ``map`` looks the others up. Python-level work is then proportional to what 
 new or changed posts, posts whose retry state, acknowledgement or mark changed (a few),
 and, when the epoch changed, the posts with a failed 500 run.
 
-Pure data, no widgets: safe to run in a worker thread, one call at a time.
+Pure data, no widgets; :meth:`RowCache.rows_in_steps` builds in small steps, so the
+screen can run it on the event loop in slices (see :mod:`soku_tui.core.slices`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
-from operator import itemgetter
+from collections.abc import Generator, Iterable, Mapping, Set
+from itertools import compress
+from operator import attrgetter, itemgetter
 
 from soku_tui.core.models import Submission
 from soku_tui.core.retry import RETRYABLE_STATUS
+from soku_tui.core.slices import finish
 from soku_tui.ui.rows import CanRetry, post_row
 from soku_tui.ui.widgets.post_rows import PostRow
 
@@ -34,6 +37,7 @@ _PLAIN: _Extra = (None, False, False)
 # id(post) → (the post, kept alive so its id stays its own; its row)
 _Entry = tuple[Submission, PostRow]
 _row_of = itemgetter(1)
+_POST_ID = attrgetter("post_submission_id")
 
 
 def _depends_on_epoch(submission: Submission) -> bool:
@@ -70,13 +74,39 @@ class RowCache:
         marked: Set[str] = frozenset(),
         epoch: object = None,
     ) -> list[PostRow]:
+        return finish(
+            self.rows_in_steps(
+                submissions,
+                can_retry,
+                retry_states,
+                acknowledged=acknowledged,
+                marked=marked,
+                epoch=epoch,
+            )
+        )
+
+    def rows_in_steps(
+        self,
+        submissions: Iterable[Submission],
+        can_retry: CanRetry,
+        retry_states: Mapping[str, str] | None = None,
+        *,
+        acknowledged: Set[str] = frozenset(),
+        marked: Set[str] = frozenset(),
+        epoch: object = None,
+    ) -> Generator[None, None, list[PostRow]]:
+        """``rows`` as a generator that yields after each row it builds, for
+        :func:`soku_tui.core.slices.run_in_slices`. The cache must not be used by anything
+        else until it is done."""
         posts = submissions if isinstance(submissions, list | tuple) else list(submissions)
         extras = _extras(retry_states or {}, acknowledged, marked)
         old = self._entries
         keys = list(map(id, posts))
         present = set(keys)
+        yield  # each bulk step over 50,000 posts is a few ms: the loop may run between
         # Posts to (re)build: objects not seen before…
         stale = present - old.keys()
+        yield
         # …posts whose retry state, acknowledgement or mark changed…
         changed_extras = {
             pid
@@ -88,11 +118,9 @@ class RowCache:
         if epoch is None or epoch != self._epoch:
             stale |= self._epoch_bound & present
         if changed_extras:
-            stale |= {
-                key
-                for key, post in zip(keys, posts, strict=True)
-                if post.post_submission_id in changed_extras
-            }
+            hits = map(changed_extras.__contains__, map(_POST_ID, posts))
+            stale.update(compress(keys, hits))
+            yield
         epoch_bound = self._epoch_bound & present
         built = 0
         if stale:
@@ -107,9 +135,12 @@ class RowCache:
                 else:
                     epoch_bound.discard(key)
                 built += 1
+                yield
         entries = list(map(old.__getitem__, keys))
+        yield
         # Only what is shown stays cached (and alive): dropped posts are freed.
         self._entries = dict(zip(keys, entries, strict=True))
+        yield
         self._extras = extras
         self._epoch_bound = epoch_bound
         self._epoch = epoch

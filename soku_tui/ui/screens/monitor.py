@@ -8,8 +8,7 @@ the latest snapshot, never taken from a row index.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -28,6 +27,7 @@ from soku_tui.core.models import Submission
 from soku_tui.core.monitor import MIN_INTERVAL, MonitorUpdate
 from soku_tui.core.notify import Notice
 from soku_tui.core.sanitize import clean
+from soku_tui.core.slices import finish, run_in_slices
 from soku_tui.output import json_line, post_json
 from soku_tui.ui.row_cache import RowCache
 from soku_tui.ui.screens.ack_flow import toggle_acknowledgement
@@ -82,8 +82,8 @@ CHECKED_ACTIONS: Final = (
     "copy_json",
 )
 
-# From this many posts, a poll's rows are built in a worker thread (see _render_rows).
-THREADED_ROWS: Final = 2000
+# From this many posts, a poll's rows are built in slices (see _render_rows).
+SLICED_ROWS: Final = 2000
 
 # Why the rows were last replaced: only new data can resolve a post.
 RowsReason = Literal["poll", "resume", "view", "retry", "profile"]
@@ -300,18 +300,16 @@ class MonitorScreen(Screen[None]):
             return  # the poll brought nothing new for the table (a 304, "polling…")
         self._rows_inputs = inputs
         self._rows_generation += 1
-        if reason == "poll" and len(job[0].snapshot.submissions) >= THREADED_ROWS:
-            # A big poll: filter, sort and rows in a worker thread, so keys and the clock
-            # stay live (the loop gets the GIL back every few ms); the table is set when
-            # it is done. Key presses still render at once, below.
+        if reason == "poll" and len(job[0].snapshot.submissions) >= SLICED_ROWS:
+            # A big poll: filter, sort and rows a few ms at a time between other events,
+            # so keys and the clock stay live; the table is set when it is done.
             self._rows_pending = (job, self._rows_generation, reason)
             if not self._rows_building:
                 # One build at a time: during a first load, progress updates come faster
                 # than 50,000 rows are built, and parallel builds would each redo the
-                # same rows while fighting the event loop for the GIL. The latest job
-                # waits; the ones it supersedes are never built.
+                # same rows. The latest job waits; the ones it supersedes are never built.
                 self._rows_building = True
-                self._render_rows_threaded()
+                self._render_rows_sliced()
             self._show_header()  # at once; the counts follow with the rows
             return
         view, rows = self._build_rows(job)
@@ -333,7 +331,11 @@ class MonitorScreen(Screen[None]):
         )
 
     def _build_rows(self, job: RowsJob) -> tuple[View, list[PostRow]]:
-        """Pure data work (safe in a worker thread): the view and its rows."""
+        """The view and its rows, at once."""
+        return finish(self._rows_in_steps(job))
+
+    def _rows_in_steps(self, job: RowsJob) -> Generator[None, None, tuple[View, list[PostRow]]]:
+        """The view and its rows, in small steps (see :mod:`soku_tui.core.slices`)."""
         update, acks, states, marks, epoch = job
         retry = self.soku.retry_service
         view = build_view(
@@ -342,7 +344,8 @@ class MonitorScreen(Screen[None]):
             retryable=lambda s: retry.can_retry(s) is None,
             acks=acks,
         )
-        rows = self._row_cache.rows(
+        yield
+        rows = yield from self._row_cache.rows_in_steps(
             view.submissions,
             retry.can_retry,
             states,
@@ -359,20 +362,24 @@ class MonitorScreen(Screen[None]):
         self._show_header()
         self._show_view_line()
 
-    def _build_prepared(self, job: RowsJob) -> tuple[View, PreparedRows, int]:
-        view, rows = self._build_rows(job)
-        return view, PreparedRows.of(rows), self._row_cache.built
+    def _prepared_in_steps(
+        self, job: RowsJob
+    ) -> Generator[None, None, tuple[View, PreparedRows, int]]:
+        view, rows = yield from self._rows_in_steps(job)
+        prepared = yield from PreparedRows.of_in_steps(rows)
+        return view, prepared, self._row_cache.built
 
     # A description of our own: by default Textual describes a worker by repr() of its
     # arguments, here every post of the snapshot (seconds of CPU at 50,000 posts).
     @work(group="rows", exit_on_error=False, description="build the table's rows")
-    async def _render_rows_threaded(self) -> None:
-        """Build the pending job's rows in a thread, then the next pending one, if any."""
+    async def _render_rows_sliced(self) -> None:
+        """Build the pending job's rows a few ms at a time on the event loop (not in a
+        thread: see soku_tui.core.slices), then the next pending one, if any."""
         try:
             while self._rows_pending is not None:
                 job, generation, reason = self._rows_pending
                 self._rows_pending = None
-                view, rows, built = await asyncio.to_thread(self._build_prepared, job)
+                view, rows, built = await run_in_slices(self._prepared_in_steps(job))
                 self.soku.note_built(built)
                 if generation == self._rows_generation:  # else a later render already ran
                     self._set_rows(view, rows, reason)

@@ -1,0 +1,60 @@
+"""run_in_slices: long work on the event loop that still lets everything else run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator
+
+from soku_tui.core.slices import finish, run_in_slices
+
+
+def _count(steps: int, seen: list[int]) -> Generator[None, None, int]:
+    for step in range(steps):
+        seen.append(step)
+        yield
+    return steps * 10
+
+
+def test_finish_runs_every_step_and_returns_the_result() -> None:
+    seen: list[int] = []
+    assert finish(_count(5, seen)) == 50
+    assert seen == [0, 1, 2, 3, 4]
+
+
+async def test_other_tasks_run_between_slices() -> None:
+    order: list[str] = []
+
+    async def other() -> None:
+        for _ in range(3):
+            order.append("other")
+            await asyncio.sleep(0)
+
+    def work() -> Generator[None, None, str]:
+        for _ in range(3):
+            order.append("work")
+            yield
+        return "done"
+
+    task = asyncio.create_task(other())
+    # budget 0: the loop gets a turn after every step.
+    assert await run_in_slices(work(), budget=0, pause=0) == "done"
+    await task
+    assert order[0] == "work"
+    assert "other" in order[: order.index("work", 1) + 1]  # ran before the second step
+
+
+async def test_a_whole_job_within_the_budget_runs_without_a_break() -> None:
+    order: list[str] = []
+
+    async def other() -> None:
+        order.append("other")
+
+    def work() -> Generator[None, None, None]:
+        for _ in range(3):
+            order.append("work")
+            yield
+
+    task = asyncio.create_task(other())
+    await run_in_slices(work(), budget=60.0)
+    await task
+    assert order == ["work", "work", "work", "other"]
