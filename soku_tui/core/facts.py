@@ -142,9 +142,9 @@ def facts(submission: Submission) -> PostFacts:
 
 
 def warm(submissions: Iterable[Submission], *, text: bool = True) -> None:
-    """Derive (and cache) the facts of every post now, e.g. in the poll worker right after
-    a new snapshot arrives, so the first filter or sort on the UI thread is as cheap as
-    the next. ``text``: also the free-text search string (the larger part)."""
+    """Derive (and cache) the facts of every post now, e.g. for the new posts of a poll
+    right after it arrives, so the first filter or sort is as cheap as the next.
+    ``text``: also the free-text search string (the larger part)."""
     for submission in submissions:
         post = facts(submission)
         if text:

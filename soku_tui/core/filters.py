@@ -36,8 +36,8 @@ Speed: parsing runs once per keystroke and compiles the whole filter into one pr
 per post, no regex. The predicate reads facts derived once per ``Submission`` object and
 cached while it lives (:mod:`soku_tui.core.facts`): over 50,000 cached posts a keystroke
 costs a few tens of ms on a 2-core machine. The first pass over a new snapshot also
-derives the facts (~6 µs a post): call :func:`soku_tui.core.facts.warm` on it in the
-poll worker so the UI thread never pays that.
+derives the facts (~6 µs a post): the app calls :func:`soku_tui.core.facts.warm` on a
+poll's new posts as it arrives, so a keystroke never pays that.
 """
 
 from __future__ import annotations

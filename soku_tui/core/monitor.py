@@ -364,7 +364,7 @@ class Monitor:
         self.stats = PollStats()
         self.next_poll_at: datetime | None = None
         self._poll_lock = asyncio.Lock()
-        # Reads pages in a worker thread, reusing the last poll's unchanged submissions.
+        # Reads the pages, reusing the last poll's unchanged submissions.
         self._reader = PageReader()
         # For a long-running app: see _settle_heap.
         self._freeze_gc = freeze_gc
@@ -433,6 +433,11 @@ class Monitor:
             log.exception("poll failed unexpectedly")
 
     # -- polling ---------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A poll is running."""
+        return self._poll_lock.locked()
 
     async def poll_once(self) -> MonitorUpdate | None:
         """One poll. Returns None (and does nothing) if another poll is still running."""

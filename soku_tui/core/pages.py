@@ -10,9 +10,9 @@ therefore ``is``-identical between polls, which the snapshot diff and the screen
 cache rely on to skip them.
 
 Validation is per entry, as in :func:`soku_tui.core.models.parse_page_data` (one bad
-entry is skipped and counted, the rest of the page stands). ``parse`` is meant to run in
-a worker thread (see ``SokuClient.iter_failed_pages``): it is a loop of small steps, so
-the event loop gets the GIL back every few milliseconds while a big page is read.
+entry is skipped and counted, the rest of the page stands). A page of ordinary size
+(250 posts) is read on the event loop in a millisecond or two; a big body in a worker
+thread (see ``SokuClient.iter_failed_pages``).
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ class _Decoded:
     """A body decoded by ``PageReader.decode``, with its bytes (to remember it by).
 
     ``read`` lets go of the JSON as soon as it is read: the thousands of objects it holds
-    are then freed in the worker thread while their memory is still in the CPU's cache,
-    not later on the event loop (measured: freeing them there cost as much as decoding).
+    are freed while their memory is still in the CPU's cache, not later when the next
+    page's JSON replaces them (measured: freeing them then cost as much as decoding).
     """
 
     content: bytes

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -53,6 +54,11 @@ log = logging.getLogger("soku_tui.ui")
 # Rows and filter facts built after the monitor froze the first load, in posts, past
 # which they are frozen too (see SokuApp.note_built); later builds are frozen as they come.
 REFREEZE_AFTER_POSTS = 5000
+# Once frozen, full collections happen only when the user is idle (see note_built).
+FULL_COLLECTIONS_OFF = 1 << 30
+IDLE_COLLECT_CHECK_SECONDS = 5.0
+IDLE_AFTER_INPUT_SECONDS = 3.0
+IDLE_COLLECT_EVERY_SECONDS = 30.0
 
 # After SIGHUP or SIGTERM the app gets this long to exit through its normal path; then the
 # process ends regardless (see SokuApp._stop_on_signal).
@@ -128,6 +134,9 @@ class SokuApp(App[None]):
         self.notifier = FailureNotifier()
         self._built_since_freeze = 0  # see note_built
         self._froze = False
+        self._last_input = 0.0  # time.monotonic() of the latest key, click or scroll
+        self._last_collect = 0.0
+        self._thresholds = gc.get_threshold()  # restored when the app ends
         self._generation = 0
         self._warmed: Snapshot | None = None
         self._build_core(config, session=None)
@@ -232,8 +241,14 @@ class SokuApp(App[None]):
         self.monitor.stop()
         if self._froze:
             gc.unfreeze()  # what we froze may become garbage now: collectable again
+            gc.set_threshold(*self._thresholds)
             self._froze = False
         await self.client.aclose()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()  # see _collect_when_idle
+        await super().on_event(event)
 
     def note_built(self, posts: int) -> None:
         """Table rows or filter facts of ``posts`` posts were just built; they live as long
@@ -247,23 +262,35 @@ class SokuApp(App[None]):
         time operation); reference counting still frees each when its post goes away.
         A young collection first, so fresh reference cycles are not frozen with them.
 
-        After that first time, each later build is frozen as it comes, after a *full*
-        collection: only what was built since the last freeze is walked (a few ms), no
-        garbage is ever frozen, and the collections Python starts by itself stay as
-        small (measured: 30 ms full collections after a 1% poll of 50,000 without it).
+        From then on Python starts no full collection by itself: one would come at any
+        moment, typically right after a poll while its rows are applied and the user is
+        typing (measured: 15–30 ms each). :meth:`_collect_when_idle` runs them instead,
+        when nobody has typed for a while, and freezes what survives.
         """
         self._built_since_freeze += posts
-        if not self._froze:
-            if self._built_since_freeze < REFREEZE_AFTER_POSTS:
-                return
-            gc.collect(1)
-        elif posts:
-            gc.collect()
-        else:
+        if self._froze or self.monitor.snapshot.fetched_at is None:
+            return  # already done, or a first load still arriving (frozen at its end)
+        if self._built_since_freeze < REFREEZE_AFTER_POSTS:
             return
         self._built_since_freeze = 0
+        gc.collect(1)
         gc.freeze()
         self._froze = True
+        self._thresholds = young, middle, old = gc.get_threshold()
+        gc.set_threshold(young, middle, max(old, FULL_COLLECTIONS_OFF))
+        self.set_interval(IDLE_COLLECT_CHECK_SECONDS, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        """A full collection (and a freeze of what survives: later full collections walk
+        only what is new) when no key was pressed lately and no poll is running."""
+        now = time.monotonic()
+        if now - self._last_input < IDLE_AFTER_INPUT_SECONDS or self.monitor.busy:
+            return
+        if now - self._last_collect < IDLE_COLLECT_EVERY_SECONDS:
+            return
+        self._last_collect = now
+        gc.collect()
+        gc.freeze()
 
     def _on_monitor_update(self, update: MonitorUpdate, *, generation: int) -> None:
         # Called on the app's loop by the scheduler job; hand it to the screen as a message.
