@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_not, itemgetter, ne
 from typing import Any, Final
 
 import orjson
@@ -28,6 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 from soku_tui.core.models import Page, PageShapeError, Submission
 
 _SUBMISSION: Final = TypeAdapter(Submission)
+_POST_ID: Final = itemgetter("postSubmissionId")
 
 
 def _loads(content: bytes) -> Any:
@@ -202,6 +205,47 @@ class PageReader:
             raise PageShapeError(
                 "expected a JSON object with an 'items' list, or a JSON list of submissions"
             )
+        read = self._read_well_formed(raw_items)
+        items, skipped = read if read is not None else self._read_one_by_one(raw_items)
+        return Page(items=tuple(items), next_cursor=self.next_cursor(data), skipped=skipped)
+
+    def _read_well_formed(self, raw_items: list[Any]) -> tuple[list[Submission], int] | None:
+        """The entries of a page where every one is an object with a string id and text
+        that UTF-8 can hold (nearly every page), or None to read it one by one instead.
+
+        Ids, fingerprints and lookups are C loops (map/compress): a poll of 10,000 posts
+        that changed 1% spends its Python steps on the 100 changed posts only.
+        """
+        try:
+            ids = list(map(_POST_ID, raw_items))
+            prints = list(map(hash, map(orjson.dumps, raw_items)))
+        except (TypeError, KeyError):  # not an object, no id, a lone surrogate
+            return None
+        if not all(map(str.__instancecheck__, ids)):
+            return None
+        known = self._previous
+        posts: list[Submission | None] = list(map(known.submissions.get, ids))
+        changed = list(map(ne, map(known.fingerprints.get, ids), prints))
+        skipped = 0
+        for index in compress(range(len(ids)), changed):
+            raw = raw_items[index]
+            _share_strings(raw)
+            try:
+                posts[index] = _SUBMISSION.validate_python(raw)
+            except ValidationError:
+                posts[index] = None
+                skipped += 1
+        readable = list(map(is_not, posts, repeat(None)))
+        current = self._current
+        current.fingerprints.update(compress(zip(ids, prints, strict=True), readable))
+        current.submissions.update(compress(zip(ids, posts, strict=True), readable))  # type: ignore[arg-type]
+        validated = sum(changed) - skipped
+        self.validated += validated
+        self.reused += len(ids) - validated - skipped
+        return list(compress(posts, readable)), skipped  # type: ignore[arg-type]
+
+    def _read_one_by_one(self, raw_items: list[Any]) -> tuple[list[Submission], int]:
+        """Any page: each entry on its own (one that can't be read is skipped and counted)."""
         known_fingerprints = self._previous.fingerprints
         known_submissions = self._previous.submissions
         fingerprints = self._current.fingerprints
@@ -227,7 +271,7 @@ class PageReader:
                 fingerprints[submission.post_submission_id] = fingerprint
                 submissions[submission.post_submission_id] = submission
             items.append(submission)
-        return Page(items=tuple(items), next_cursor=self.next_cursor(data), skipped=skipped)
+        return items, skipped
 
 
 __all__ = ["PageReader"]

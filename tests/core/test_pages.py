@@ -152,3 +152,38 @@ def test_a_body_with_unreadable_entries_is_read_again_each_time() -> None:
         reader.commit()
         assert page.skipped == 1
         assert [s.post_submission_id for s in page.items] == ["a"]
+
+
+class _OneByOne(PageReader):
+    """The same reader without the bulk path, to compare against."""
+
+    def _read_well_formed(self, raw_items: list[Any]) -> None:
+        return None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_bulk_path_reads_exactly_what_one_by_one_reading_does(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    bulk, single = PageReader(), _OneByOne()
+    posts = {f"p{i}": _post(f"p{i}") for i in range(30)}
+    for _ in range(4):
+        for key in rng.sample(sorted(posts), 5):
+            posts[key] = _post(key, message=f"boom {rng.random()}")
+        entries: list[Any] = list(posts.values())
+        if rng.random() < 0.5:  # an entry pydantic refuses, with a string id
+            entries.append({"postSubmissionId": "bad", "runs": "not a list"})
+        body = _page(*entries, cursor="c")
+        pages = []
+        for reader in (bulk, single):
+            reader.begin()
+            pages.append(reader.parse(body))
+            reader.commit()
+        fast, slow = pages
+        assert [s.post_submission_id for s in fast.items] == [
+            s.post_submission_id for s in slow.items
+        ]
+        assert fast.items == slow.items
+        assert (fast.skipped, fast.next_cursor) == (slow.skipped, slow.next_cursor)
+        assert (bulk.reused, bulk.validated) == (single.reused, single.validated)
