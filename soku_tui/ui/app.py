@@ -34,7 +34,7 @@ from soku_tui.core.notify import FailureNotifier, Notice
 from soku_tui.core.ratelimit import SOKU_CREATES_PER_MINUTE, CreateLimiter
 from soku_tui.core.retry import RetryService
 from soku_tui.core.sanitize import one_line
-from soku_tui.core.slices import run_in_slices
+from soku_tui.core.slices import note_input, run_in_slices
 from soku_tui.ui import heartbeat
 from soku_tui.ui.osc import BELL, OSC52_MAX_BYTES
 from soku_tui.ui.screens.monitor import MonitorScreen
@@ -248,6 +248,7 @@ class SokuApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self._last_input = time.monotonic()  # see _collect_when_idle
+            note_input()  # background slices make room (see core/slices.py)
         await super().on_event(event)
 
     def note_built(self, posts: int) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Generator
+
+import pytest
 
 from soku_tui.core.slices import finish, run_in_slices
 
@@ -37,7 +41,7 @@ async def test_other_tasks_run_between_slices() -> None:
 
     task = asyncio.create_task(other())
     # budget 0: the loop gets a turn after every step.
-    assert await run_in_slices(work(), budget=0, pause=0) == "done"
+    assert await run_in_slices(work(), pace=(0, 0)) == "done"
     await task
     assert order[0] == "work"
     assert "other" in order[: order.index("work", 1) + 1]  # ran before the second step
@@ -55,6 +59,19 @@ async def test_a_whole_job_within_the_budget_runs_without_a_break() -> None:
             yield
 
     task = asyncio.create_task(other())
-    await run_in_slices(work(), budget=60.0)
+    await run_in_slices(work(), pace=(60.0, 0))
     await task
     assert order == ["work", "work", "work", "other"]
+
+
+def test_slices_make_room_while_the_user_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    import soku_tui.core.slices as slices
+
+    monkeypatch.setattr(slices, "_last_input", -math.inf)
+    assert slices._pace() == slices.IDLE
+    slices.note_input()
+    work, pause = slices._pace()
+    assert (work, pause) == slices.TYPING
+    assert pause > 0 and work < slices.IDLE[0]
+    monkeypatch.setattr(slices, "_last_input", time.monotonic() - slices.TYPING_SECONDS - 1)
+    assert slices._pace() == slices.IDLE
