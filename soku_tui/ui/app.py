@@ -54,6 +54,8 @@ log = logging.getLogger("soku_tui.ui")
 # Rows and filter facts built after the monitor froze the first load, in posts, past
 # which they are frozen too (see SokuApp.note_built); later builds are frozen as they come.
 REFREEZE_AFTER_POSTS = 5000
+# A new-failures toast waits until no key was pressed for this long (see _announce).
+TOAST_AFTER_INPUT_SECONDS = 0.5
 # Once frozen, full collections happen only when the user is idle (see note_built).
 FULL_COLLECTIONS_OFF = 1 << 30
 IDLE_COLLECT_CHECK_SECONDS = 5.0
@@ -343,9 +345,7 @@ class SokuApp(App[None]):
     def _announce(self, notice: Notice) -> None:
         """New failures since the last poll: a toast, and the bell or a desktop notice
         when the config asks for them."""
-        # The message alone: it starts with the count the title would repeat ("Soku: 3 new
-        # publishing failures"), and each toast line is ~300 bytes over SSH, painted twice.
-        self.notify(notice.message, severity="warning", markup=False)
+        self._toast_when_quiet(notice.message)
         if self.config.notify_bell:
             write_raw(self, BELL)
         if self.config.notify_desktop:
@@ -358,6 +358,22 @@ class SokuApp(App[None]):
                     in_tmux=self.config.tmux,
                 ),
             )
+
+    def _toast_when_quiet(self, message: str) -> None:
+        """The new-failures toast, once the user has not typed for a moment.
+
+        Showing a toast mounts a widget and lays the screen out again: measured, 20-30 ms
+        added to the answer of a key pressed as a big poll lands. The header's counts
+        change at once; the toast waits until the keys stop (TOAST_AFTER_INPUT_SECONDS).
+        """
+        quiet_for = time.monotonic() - self._last_input
+        if quiet_for < TOAST_AFTER_INPUT_SECONDS:
+            wait = TOAST_AFTER_INPUT_SECONDS - quiet_for
+            self.set_timer(wait, partial(self._toast_when_quiet, message))
+            return
+        # The message alone: it starts with the count the title would repeat ("Soku: 3 new
+        # publishing failures"), and each toast line is ~300 bytes over SSH, painted twice.
+        self.notify(message, severity="warning", markup=False)
 
     # -- clipboard -------------------------------------------------------------------------
 

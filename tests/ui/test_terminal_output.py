@@ -173,6 +173,23 @@ async def test_new_failures_are_announced_once_and_quietly_by_default(
         assert not any("\x07" in chunk or "\x1b]9;" in chunk for chunk in written)
 
 
+async def test_the_toast_waits_while_the_user_is_pressing_keys(
+    fixed_server: DemoServer, make_app: MakeApp
+) -> None:
+    app = make_app(fixed_server)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await poll(pilot)
+        before = set(table(app).post_ids)
+        fixed_server.tick()
+        await pilot.press("j")  # typing as the poll lands
+        await poll(pilot)
+        # The table already shows the new post; the toast is not up yet…
+        assert set(table(app).post_ids) - before
+        assert "new failure" not in screen_text(app)
+        # …and comes once the keys have stopped for a moment.
+        await wait_until(pilot, lambda: "new failure" in screen_text(app), "the toast")
+
+
 @pytest.mark.parametrize(
     ("protocol", "sequence"), [("osc9", "\x1b]9;"), ("osc777", "\x1b]777;notify;")]
 )
