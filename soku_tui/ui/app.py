@@ -279,15 +279,22 @@ class SokuApp(App[None]):
         gc.collect(1)
         gc.freeze()
         self._froze = True
-        self._thresholds = young, middle, old = gc.get_threshold()
-        gc.set_threshold(young, middle, max(old, FULL_COLLECTIONS_OFF))
+        self._full_collections_off()
         self.set_interval(IDLE_COLLECT_CHECK_SECONDS, self._collect_when_idle)
+
+    def _full_collections_off(self) -> None:
+        young, middle, _ = self._thresholds  # as they were when the app started
+        gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
 
     def _collect_when_idle(self) -> None:
         """A full collection (and a freeze of what survives: later full collections walk
         only what is new) when no key was pressed lately and no poll is running."""
         now = time.monotonic()
-        if now - self._last_input < IDLE_AFTER_INPUT_SECONDS or self.monitor.busy:
+        if self.monitor.busy:
+            return  # a poll sets (and then restores) its own thresholds
+        # A poll that was running when the heap was first frozen restored what it found.
+        self._full_collections_off()
+        if now - self._last_input < IDLE_AFTER_INPUT_SECONDS:
             return
         if now - self._last_collect < IDLE_COLLECT_EVERY_SECONDS:
             return
