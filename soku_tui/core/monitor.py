@@ -369,6 +369,8 @@ class Monitor:
         # For a long-running app: see _settle_heap.
         self._freeze_gc = freeze_gc
         self._froze = False
+        # Collector thresholds a running poll will restore (see _hold_gc).
+        self._gc_held: tuple[int, ...] | None = None
         self._scheduler: Any = None
         # The partial snapshot shown during a first load; diffs are taken against it.
         self._progress_snapshot: Snapshot | None = None
@@ -395,6 +397,9 @@ class Monitor:
     def stop(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._gc_held is not None:  # a poll still running: the collector as it found it
+            gc.set_threshold(*self._gc_held)
+            self._gc_held = None
         if self._froze:
             # What we froze may become garbage now (an app closing): collectable again.
             gc.unfreeze()
@@ -434,11 +439,6 @@ class Monitor:
 
     # -- polling ---------------------------------------------------------------------------
 
-    @property
-    def busy(self) -> bool:
-        """A poll is running."""
-        return self._poll_lock.locked()
-
     async def poll_once(self) -> MonitorUpdate | None:
         """One poll. Returns None (and does nothing) if another poll is still running."""
         if self._poll_lock.locked():
@@ -457,10 +457,12 @@ class Monitor:
         first_load = self.snapshot.fetched_at is None
         reader = self._reader
         reader.begin()
-        held = self._hold_gc()
+        self._gc_held = self._hold_gc()
         try:
             return await self._read_pages(reader, since, etag, first_load, started)
         finally:
+            # None if stop() already put the collector back (an app closing mid-poll).
+            held, self._gc_held = self._gc_held, None
             if held is not None and first_load:
                 self._settle_heap(held)
             elif held is not None:

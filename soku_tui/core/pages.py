@@ -191,7 +191,9 @@ class PageReader:
         for submission in body.page.items:
             post_id = submission.post_submission_id
             fingerprint = previous.fingerprints.get(post_id)
-            if fingerprint is not None:
+            # Only if the fingerprint is this object's: a post listed twice last time
+            # (pages shifting) may have had another version recorded under its id.
+            if fingerprint is not None and previous.submissions.get(post_id) is submission:
                 current.fingerprints[post_id] = fingerprint
                 current.submissions[post_id] = submission
         self.reused += len(body.page.items)

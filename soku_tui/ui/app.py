@@ -268,7 +268,7 @@ class SokuApp(App[None]):
         From then on Python starts no full collection by itself: one would come at any
         moment, typically right after a poll while its rows are applied and the user is
         typing (measured: 15–30 ms each). :meth:`_collect_when_idle` runs them instead,
-        when nobody has typed for a while, and freezes what survives.
+        when nobody has typed for a while.
         """
         self._built_since_freeze += posts
         if self._froze or self.monitor.snapshot.fetched_at is None:
@@ -287,10 +287,13 @@ class SokuApp(App[None]):
         gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
 
     def _collect_when_idle(self) -> None:
-        """A full collection (and a freeze of what survives: later full collections walk
-        only what is new) when no key was pressed lately and no poll is running."""
+        """A full collection when no key was pressed lately and no poll is running.
+
+        No freeze here: what is frozen is never collected, and widgets (toasts, footer
+        keys, closed screens) are reference cycles that would then stay for good. Only
+        the first load and its rows are frozen, once (see note_built)."""
         now = time.monotonic()
-        if self.monitor.busy:
+        if self.monitor.polling:
             return  # a poll sets (and then restores) its own thresholds
         # A poll that was running when the heap was first frozen restored what it found.
         self._full_collections_off()
@@ -300,7 +303,6 @@ class SokuApp(App[None]):
             return
         self._last_collect = now
         gc.collect()
-        gc.freeze()
 
     def _on_monitor_update(self, update: MonitorUpdate, *, generation: int) -> None:
         # Called on the app's loop by the scheduler job; hand it to the screen as a message.

@@ -63,6 +63,7 @@ class RowCache:
         self._epoch_bound: set[int] = set()
         self._epoch: object = None
         self.built = 0  # rows built (not reused) by the last call; for tests and benchmarks
+        self._commits = 0  # calls that replaced the cache (see rows_in_steps)
 
     def rows(
         self,
@@ -96,11 +97,18 @@ class RowCache:
         epoch: object = None,
     ) -> Generator[None, None, list[PostRow]]:
         """``rows`` as a generator that yields after each row it builds, for
-        :func:`soku_tui.core.slices.run_in_slices`. The cache must not be used by anything
-        else until it is done."""
+        :func:`soku_tui.core.slices.run_in_slices`.
+
+        Other calls may run while it is paused (the screen builds small views at once).
+        It works from the cache as it was when it started, builds into a dict of its own,
+        and commits only if no other call committed meanwhile: an overtaken build
+        returns its rows but leaves the cache to the newer one.
+        """
         posts = submissions if isinstance(submissions, list | tuple) else list(submissions)
         extras = _extras(retry_states or {}, acknowledged, marked)
-        old = self._entries
+        started = self._commits
+        old, old_extras = self._entries, self._extras
+        old_epoch, old_epoch_bound = self._epoch, self._epoch_bound
         keys = list(map(id, posts))
         present = set(keys)
         yield  # each bulk step over 50,000 posts is a few ms: the loop may run between
@@ -110,41 +118,48 @@ class RowCache:
         # …posts whose retry state, acknowledgement or mark changed…
         changed_extras = {
             pid
-            for pid in extras.keys() | self._extras.keys()
-            if extras.get(pid, _PLAIN) != self._extras.get(pid, _PLAIN)
+            for pid in extras.keys() | old_extras.keys()
+            if extras.get(pid, _PLAIN) != old_extras.get(pid, _PLAIN)
         }
         # …and, unless the epoch is known to be the same, every post whose verdicts
         # depend on it (no epoch at all: nothing can be assumed).
-        if epoch is None or epoch != self._epoch:
-            stale |= self._epoch_bound & present
+        if epoch is None or epoch != old_epoch:
+            stale |= old_epoch_bound & present
         if changed_extras:
             hits = map(changed_extras.__contains__, map(_POST_ID, posts))
             stale.update(compress(keys, hits))
             yield
-        epoch_bound = self._epoch_bound & present
+        epoch_bound = old_epoch_bound & present
         built = 0
+        fresh: dict[int, _Entry] = {}
         if stale:
             by_key = dict(zip(keys, posts, strict=True))
             for key in stale:
                 post = by_key[key]
                 extra = extras.get(post.post_submission_id, _PLAIN)
                 row = post_row(post, can_retry, extra[0], acknowledged=extra[1], marked=extra[2])
-                old[key] = (post, row)
+                fresh[key] = (post, row)
                 if _depends_on_epoch(post):
                     epoch_bound.add(key)
                 else:
                     epoch_bound.discard(key)
                 built += 1
                 yield
-        entries = list(map(old.__getitem__, keys))
+        if fresh:
+            lookup = old.copy()  # a C copy; ``old`` itself may be another call's by now
+            lookup.update(fresh)
+        else:
+            lookup = old
+        entries = list(map(lookup.__getitem__, keys))
         yield
-        # Only what is shown stays cached (and alive): dropped posts are freed.
-        self._entries = dict(zip(keys, entries, strict=True))
-        yield
-        self._extras = extras
-        self._epoch_bound = epoch_bound
-        self._epoch = epoch
         self.built = built
+        if self._commits == started:
+            # Only what is shown stays cached (and alive): dropped posts are freed.
+            self._entries = dict(zip(keys, entries, strict=True))
+            self._extras = extras
+            self._epoch_bound = epoch_bound
+            self._epoch = epoch
+            self._commits += 1
         return list(map(_row_of, entries))
 
 

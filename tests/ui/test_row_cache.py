@@ -123,3 +123,29 @@ def test_an_unchanged_poll_builds_nothing_and_a_changed_post_builds_one_row() ->
     rows = cache.rows(posts, Verdicts(), epoch=1)
     assert cache.built == 1
     assert rows[50].runs[0].http_status == 403
+
+
+def test_a_build_made_while_a_sliced_one_is_paused_is_never_served_stale_rows() -> None:
+    """The screen builds small views at once while a big poll's build is paused between
+    slices; neither may then serve a row built for the other's inputs."""
+    verdicts = Verdicts()
+    cache = RowCache()
+    posts = [_post(f"p{i}", 500) for i in range(6)]
+    cache.rows(posts, verdicts, epoch=1)
+
+    changed = [_post("p0", 500), *posts[1:]]  # a poll brought a new p0
+    paused = cache.rows_in_steps(changed, verdicts, epoch=1, marked={"p0"})
+    for _ in range(4):
+        next(paused)  # p0's row built under epoch 1 and marked, then paused
+
+    verdicts.refuse = True  # read-only switched on: the epoch changes
+    now = cache.rows(changed, verdicts, epoch=2)
+    assert now == build_rows(changed, verdicts)
+
+    while True:  # the overtaken build finishes; its rows are dropped by the screen
+        try:
+            next(paused)
+        except StopIteration:
+            break
+    again = cache.rows(changed, verdicts, epoch=2)
+    assert again == build_rows(changed, verdicts)
