@@ -18,12 +18,13 @@ Guarantees callers rely on:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, Protocol, Self, TypeVar
@@ -544,22 +545,9 @@ class SokuClient:
     # -- plumbing --------------------------------------------------------------------------
 
     def _parse_page(self, answer: _Answer) -> Page:
-        what = _LISTING
-        self._raise_for_status(answer, what)
-        try:
+        self._raise_for_status(answer, _LISTING)
+        with _page_errors(answer):
             return parse_page(answer.content)
-        except PageShapeError as exc:
-            raise SokuBadResponse(
-                f"{what}: HTTP {answer.status}, but the answer has the wrong shape ({exc})",
-                status=answer.status,
-                kind="wrong_shape",
-            ) from None
-        except ValueError:
-            raise SokuBadResponse(
-                f"{what}: HTTP {answer.status}, but the answer is not valid JSON",
-                status=answer.status,
-                kind="malformed_json",
-            ) from None
 
     def _raise_for_status(self, answer: _Answer, what: str) -> None:
         if not 200 <= answer.status < 300:
@@ -696,9 +684,17 @@ def _discard(task: asyncio.Task[_Answer]) -> None:
         task.exception()
 
 
-def _decode(answer: _Answer, parser: PageParser) -> Any:
+@contextlib.contextmanager
+def _page_errors(answer: _Answer) -> Iterator[None]:
+    """A listing page that is not JSON, or JSON of the wrong shape, as SokuBadResponse."""
     try:
-        return parser.decode(answer.content)
+        yield
+    except PageShapeError as exc:
+        raise SokuBadResponse(
+            f"{_LISTING}: HTTP {answer.status}, but the answer has the wrong shape ({exc})",
+            status=answer.status,
+            kind="wrong_shape",
+        ) from None
     except ValueError:
         raise SokuBadResponse(
             f"{_LISTING}: HTTP {answer.status}, but the answer is not valid JSON",
@@ -707,15 +703,14 @@ def _decode(answer: _Answer, parser: PageParser) -> Any:
         ) from None
 
 
+def _decode(answer: _Answer, parser: PageParser) -> Any:
+    with _page_errors(answer):
+        return parser.decode(answer.content)
+
+
 def _read(answer: _Answer, parser: PageParser, data: Any) -> Page:
-    try:
+    with _page_errors(answer):
         return parser.read(data)
-    except PageShapeError as exc:
-        raise SokuBadResponse(
-            f"{_LISTING}: HTTP {answer.status}, but the answer has the wrong shape ({exc})",
-            status=answer.status,
-            kind="wrong_shape",
-        ) from None
 
 
 def _path_part(value: str) -> str:
