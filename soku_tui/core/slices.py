@@ -23,7 +23,7 @@ import time
 from collections.abc import Generator
 from typing import Final, TypeVar
 
-__all__ = ["finish", "note_input", "run_in_slices"]
+__all__ = ["finish", "note_input", "quiet_for", "run_in_slices"]
 
 # (work, pause) in seconds: the longest stretch of work between two turns of the event
 # loop, then how long the loop has for everything else. Measured during a 50k poll with
@@ -44,8 +44,13 @@ def note_input() -> None:
     _last_input = time.monotonic()
 
 
+def quiet_for() -> float:
+    """Seconds since the user last typed, clicked or scrolled (``inf`` if never)."""
+    return time.monotonic() - _last_input
+
+
 def _pace() -> tuple[float, float]:
-    return TYPING if time.monotonic() - _last_input < TYPING_SECONDS else IDLE
+    return TYPING if quiet_for() < TYPING_SECONDS else IDLE
 
 
 async def run_in_slices(

@@ -34,7 +34,7 @@ from soku_tui.core.notify import FailureNotifier, Notice
 from soku_tui.core.ratelimit import SOKU_CREATES_PER_MINUTE, CreateLimiter
 from soku_tui.core.retry import RetryService
 from soku_tui.core.sanitize import one_line
-from soku_tui.core.slices import note_input, run_in_slices
+from soku_tui.core.slices import note_input, quiet_for, run_in_slices
 from soku_tui.ui import heartbeat
 from soku_tui.ui.osc import BELL, OSC52_MAX_BYTES
 from soku_tui.ui.screens.monitor import MonitorScreen
@@ -136,7 +136,6 @@ class SokuApp(App[None]):
         self.notifier = FailureNotifier()
         self._built_since_freeze = 0  # see note_built
         self._froze = False
-        self._last_input = 0.0  # time.monotonic() of the latest key, click or scroll
         self._last_collect = 0.0
         self._thresholds = gc.get_threshold()  # restored when the app ends
         self._generation = 0
@@ -249,8 +248,7 @@ class SokuApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
-            self._last_input = time.monotonic()  # see _collect_when_idle
-            note_input()  # background slices make room (see core/slices.py)
+            note_input()  # slices make room; idle collections and toasts wait
         await super().on_event(event)
 
     def note_built(self, posts: int) -> None:
@@ -297,7 +295,7 @@ class SokuApp(App[None]):
             return  # a poll sets (and then restores) its own thresholds
         # A poll that was running when the heap was first frozen restored what it found.
         self._full_collections_off()
-        if now - self._last_input < IDLE_AFTER_INPUT_SECONDS:
+        if quiet_for() < IDLE_AFTER_INPUT_SECONDS:
             return
         if now - self._last_collect < IDLE_COLLECT_EVERY_SECONDS:
             return
@@ -375,9 +373,9 @@ class SokuApp(App[None]):
         added to the answer of a key pressed as a big poll lands. The header's counts
         change at once; the toast waits until the keys stop (TOAST_AFTER_INPUT_SECONDS).
         """
-        quiet_for = time.monotonic() - self._last_input
-        if quiet_for < TOAST_AFTER_INPUT_SECONDS:
-            wait = TOAST_AFTER_INPUT_SECONDS - quiet_for
+        quiet = quiet_for()
+        if quiet < TOAST_AFTER_INPUT_SECONDS:
+            wait = TOAST_AFTER_INPUT_SECONDS - quiet
             self.set_timer(wait, partial(self._toast_when_quiet, message))
             return
         # The message alone: it starts with the count the title would repeat ("Soku: 3 new

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import soku_tui.core.slices as slices
 import soku_tui.ui.app as app_module
 from soku_tui.demo.server import DemoServer
 from soku_tui.ui.app import FULL_COLLECTIONS_OFF, SokuApp
@@ -52,7 +53,7 @@ async def test_full_collections_wait_for_an_idle_moment(
         app._collect_when_idle()
         assert full_collections == []
 
-        app._last_input = time.monotonic() - 60  # quiet for a minute
+        monkeypatch.setattr(slices, "_last_input", time.monotonic() - 60)  # quiet a minute
         app._collect_when_idle()
         assert len(full_collections) == 1
         app._collect_when_idle()  # and not again right away
