@@ -25,8 +25,9 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
+from soku_tui.core.catalog import CODE_STATUS
 from soku_tui.core.models import PLATFORM_NAMES, PLATFORMS
-from soku_tui.demo.texts import CAPTIONS, FAILURE_STATUS, LONG_CAPTION, MESSAGES
+from soku_tui.demo.texts import CAPTIONS, LONG_CAPTION, MESSAGES
 
 _T = TypeVar("_T")
 
@@ -154,7 +155,7 @@ def run_error(
     template, details = choices[variant % len(choices)] if variant >= 0 else rng.choice(choices)
     name = PLATFORM_NAMES.get(platform, platform)
     error: dict[str, Any] = {
-        "status": FAILURE_STATUS[kind],
+        "status": CODE_STATUS[kind],  # Soku's own table (see core/catalog.py)
         "code": kind,
         "message": template.format(name=name, account=account),
         "requestId": request_id(rng),

@@ -9,17 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-# Failure kinds: catalogue code -> HTTP status of the run error.
-FAILURE_STATUS: Final[dict[str, int]] = {
-    "validation_error": 400,
-    "upload_failed": 400,
-    "missing_account": 400,
-    "bad_request": 400,
-    "unauthorized": 401,
-    "forbidden": 403,
-    "internal_error": 500,
-}
-
 Details = dict[str, Any] | None
 Message = tuple[str, Details]
 
