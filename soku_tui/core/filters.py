@@ -48,8 +48,8 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from soku_tui.core.catalog import RETRYABLE_STATUS
-from soku_tui.core.facts import RunFacts, facts, run_facts
-from soku_tui.core.models import PLATFORM_NAMES, Run, Submission, platform_name
+from soku_tui.core.facts import RunFacts, facts
+from soku_tui.core.models import PLATFORM_NAMES, Submission, platform_name
 from soku_tui.core.sanitize import one_line
 
 __all__ = [
@@ -126,10 +126,6 @@ class Term:
         else:
             text = f"{self.kind} {' or '.join(one_line(v, 40) for v in self.values)}"
         return f"not {text}" if self.negate else text
-
-    def holds_for(self, run: Run) -> bool:
-        """Whether this structured term, negation included, holds for one run."""
-        return _run_test(self)(run_facts(run))
 
 
 def _run_test(term: Term) -> Callable[[RunFacts], bool]:

@@ -246,14 +246,9 @@ class FaultSet:
         if issued is not None:
             self._cleared_upto[name] = max(self._cleared_upto.get(name, 0), issued)
 
-    def peek(self, name: str, route: Route) -> Fault | None:
-        """The active fault of that name for the route, without using up its count."""
-        with self._changed:
-            fault = self._faults.get(name)
-            return fault if fault is not None and fault.applies_to(route) else None
-
     def take(self, name: str, route: Route) -> Fault | None:
-        """Like :meth:`peek`, but a counted fault is used up once (and removed at zero)."""
+        """The active fault of that name for the route; a counted fault is used up once
+        (and removed at zero)."""
         with self._changed:
             fault = self._faults.get(name)
             if fault is None or not fault.applies_to(route):
