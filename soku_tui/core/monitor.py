@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import gc
 import logging
 import random
 import time
@@ -27,6 +26,7 @@ from typing import Any, Final, Literal, TypeVar
 from soku_tui.core.catalog import api_problem_advice
 from soku_tui.core.client import SokuClient
 from soku_tui.core.errors import RateLimitInfo, SokuApiError, SokuBadResponse, SokuError
+from soku_tui.core.heap import Heap
 from soku_tui.core.models import Submission
 from soku_tui.core.pages import PageReader
 from soku_tui.core.slices import finish, run_in_slices
@@ -44,9 +44,6 @@ AUTH_PROBLEM_MIN_DELAY: Final = 120.0
 # During a first (empty-screen) load, show what has arrived this often.
 PROGRESS_EVERY_SECONDS: Final = 0.25
 POLL_JOB_ID: Final = "soku-poll"
-# Young-generation threshold while a poll reads pages (see Monitor._hold_gc): above the
-# containers one page of JSON decodes to (~10 per post, 250 posts).
-POLL_YOUNG_THRESHOLD: Final = 10_000
 # A 429 that names no wait: back off, but never longer than this (the contract's cap).
 RATE_LIMIT_CAP: Final = 60.0
 DOCTOR_ADVICE: Final = (
@@ -348,7 +345,7 @@ class Monitor:
         backoff: Backoff | None = None,
         use_etag: bool = True,
         timer: Callable[[], float] = time.monotonic,
-        freeze_gc: bool = False,
+        heap: Heap | None = None,
     ) -> None:
         self.client = client
         self.interval = max(MIN_INTERVAL, interval)
@@ -366,11 +363,8 @@ class Monitor:
         self._poll_lock = asyncio.Lock()
         # Reads the pages, reusing the last poll's unchanged submissions.
         self._reader = PageReader()
-        # For a long-running app: see _settle_heap.
-        self._freeze_gc = freeze_gc
-        self._froze = False
-        # Collector thresholds a running poll will restore (see _hold_gc).
-        self._gc_held: tuple[int, ...] | None = None
+        # For a long-running app: the garbage collector around polls (core/heap.py).
+        self._heap = heap
         self._scheduler: Any = None
         # The partial snapshot shown during a first load; diffs are taken against it.
         self._progress_snapshot: Snapshot | None = None
@@ -397,13 +391,10 @@ class Monitor:
     def stop(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        if self._gc_held is not None:  # a poll still running: the collector as it found it
-            gc.set_threshold(*self._gc_held)
-            self._gc_held = None
-        if self._froze:
-            # What we froze may become garbage now (an app closing): collectable again.
-            gc.unfreeze()
-            self._froze = False
+        if self._heap is not None:
+            # What was frozen may become garbage now: collectable again; and a poll still
+            # running leaves the collector's settings alone.
+            self._heap.close()
 
     @property
     def running(self) -> bool:
@@ -457,16 +448,13 @@ class Monitor:
         first_load = self.snapshot.fetched_at is None
         reader = self._reader
         reader.begin()
-        self._gc_held = self._hold_gc()
+        if self._heap is not None:
+            self._heap.poll_started(first_load=first_load)
         try:
             return await self._read_pages(reader, since, etag, first_load, started)
         finally:
-            # None if stop() already put the collector back (an app closing mid-poll).
-            held, self._gc_held = self._gc_held, None
-            if held is not None and first_load:
-                self._settle_heap(held)
-            elif held is not None:
-                gc.set_threshold(*held)
+            if self._heap is not None:
+                self._heap.poll_ended(first_load=first_load)
 
     async def _read_pages(
         self,
@@ -574,43 +562,6 @@ class Monitor:
         update = self._update(diff, polling=False)
         self._emit(update)
         return update
-
-    def _hold_gc(self) -> tuple[int, ...] | None:
-        """During a poll, no full garbage collections (see _settle_heap). Returns the
-        thresholds to restore afterwards, or None if nothing was changed."""
-        if not self._freeze_gc:
-            return None
-        thresholds = gc.get_threshold()
-        if self.snapshot.fetched_at is None:
-            # A first load: young collections go on (they walk only new objects; nearly
-            # everything decoded now stays), full ones wait.
-            gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
-        else:
-            # A later poll decodes a page's JSON (thousands of dicts) and drops it a moment
-            # later: with the default threshold (700) the collector ran inside every
-            # decode, promoting those short-lived dicts until full collections followed
-            # (measured: 20–80 ms of collections per 10k poll that changed 1% of posts).
-            # Reference counting frees them without any collection.
-            gc.set_threshold(max(thresholds[0], POLL_YOUNG_THRESHOLD), thresholds[1], 1 << 30)
-        return thresholds
-
-    def _settle_heap(self, thresholds: tuple[int, ...]) -> None:
-        """After a first load: its survivors out of the collector's sight, then collection
-        as usual.
-
-        A first load of 50,000 posts creates millions of objects that live for hours.
-        While the heap grows, Python runs a full collection each time it has grown by a
-        quarter, each walking everything so far while holding the GIL: measured, a dozen
-        stalls growing from 0.5 s to 1.5 s. Instead there is none during the load, and
-        gc.freeze() then keeps later full collections from walking those objects again.
-        Posts hold no reference cycles, so reference counting still frees each one when
-        it leaves the snapshot. No full collection before the freeze either (that alone
-        was a 1.7 s stall): the cycles that became garbage during the load and already
-        reached the oldest generation stay in memory (measured: a few MB, once).
-        """
-        gc.freeze()
-        gc.set_threshold(*thresholds)
-        self._froze = True
 
     def _next_delay_when_ok(self) -> float:
         """The normal interval, unless the API's read budget is spent before it resets."""

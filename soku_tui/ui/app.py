@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import random
@@ -27,6 +26,7 @@ from soku_tui.core.acks import AckStore
 from soku_tui.core.audit import AuditLog
 from soku_tui.core.client import SokuClient
 from soku_tui.core.facts import warm
+from soku_tui.core.heap import Heap
 from soku_tui.core.ledger import RetryLedger
 from soku_tui.core.models import Submission
 from soku_tui.core.monitor import Backoff, Monitor, MonitorUpdate, Snapshot
@@ -51,16 +51,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("soku_tui.ui")
 
-# Rows and filter facts built after the monitor froze the first load, in posts, past
-# which they are frozen too (see SokuApp.note_built); later builds are frozen as they come.
-REFREEZE_AFTER_POSTS = 5000
 # A new-failures toast waits until no key was pressed for this long (see _announce).
 TOAST_AFTER_INPUT_SECONDS = 0.5
-# Once frozen, full collections happen only when the user is idle (see note_built).
-FULL_COLLECTIONS_OFF = 1 << 30
+# How often the app offers the collector an idle moment (see _collect_when_idle).
 IDLE_COLLECT_CHECK_SECONDS = 5.0
-IDLE_AFTER_INPUT_SECONDS = 3.0
-IDLE_COLLECT_EVERY_SECONDS = 30.0
 
 # After SIGHUP or SIGTERM the app gets this long to exit through its normal path; then the
 # process ends regardless (see SokuApp._stop_on_signal).
@@ -134,10 +128,8 @@ class SokuApp(App[None]):
         super().__init__()
         self.config = config
         self.notifier = FailureNotifier()
-        self._built_since_freeze = 0  # see note_built
-        self._froze = False
-        self._last_collect = 0.0
-        self._thresholds = gc.get_threshold()  # restored when the app ends
+        # The garbage collector, for 50,000 long-lived posts (core/heap.py).
+        self.heap = Heap()
         self._generation = 0
         self._warmed: Snapshot | None = None
         self._build_core(config, session=None)
@@ -167,7 +159,7 @@ class SokuApp(App[None]):
             on_update=partial(self._on_monitor_update, generation=generation),
             clock=config.clock,
             timer=config.timer,
-            freeze_gc=True,  # 50,000 long-lived posts: see Monitor._settle_heap
+            heap=self.heap,
             backoff=None
             if config.backoff_seed is None
             else Backoff(
@@ -193,6 +185,7 @@ class SokuApp(App[None]):
 
     def on_mount(self) -> None:
         heartbeat.start_from_env()  # benchmarks only (bench/); no-op otherwise
+        self.set_interval(IDLE_COLLECT_CHECK_SECONDS, self._collect_when_idle)
         self._install_stop_signals()
         self._say_config_warnings(self.config)
         if self.config.autostart_polling:
@@ -240,10 +233,7 @@ class SokuApp(App[None]):
     async def on_unmount(self) -> None:
         heartbeat.stop()
         self.monitor.stop()
-        if self._froze:
-            gc.unfreeze()  # what we froze may become garbage now: collectable again
-            gc.set_threshold(*self._thresholds)
-            self._froze = False
+        self.heap.close()
         await self.client.aclose()
 
     async def on_event(self, event: events.Event) -> None:
@@ -253,54 +243,13 @@ class SokuApp(App[None]):
 
     def note_built(self, posts: int) -> None:
         """Table rows or filter facts of ``posts`` posts were just built; they live as long
-        as their post does (hours, mostly).
-
-        A full garbage collection walks every object not frozen and touches everything
-        each one refers to, scattered over a heap of hundreds of MB: measured, 140–230 ms
-        with the rows and facts of 50,000 posts, all of it holding the event loop. The
-        monitor freezes the posts after a first load, but their rows and facts are built
-        after that. So once enough of them have piled up they are frozen too (a constant
-        time operation); reference counting still frees each when its post goes away.
-        A young collection first, so fresh reference cycles are not frozen with them.
-
-        From then on Python starts no full collection by itself: one would come at any
-        moment, typically right after a poll while its rows are applied and the user is
-        typing (measured: 15–30 ms each). :meth:`_collect_when_idle` runs them instead,
-        when nobody has typed for a while.
-        """
-        self._built_since_freeze += posts
-        if self._froze or self.monitor.snapshot.fetched_at is None:
-            return  # already done, or a first load still arriving (frozen at its end)
-        if self._built_since_freeze < REFREEZE_AFTER_POSTS:
-            return
-        self._built_since_freeze = 0
-        gc.collect(1)
-        gc.freeze()
-        self._froze = True
-        self._full_collections_off()
-        self.set_interval(IDLE_COLLECT_CHECK_SECONDS, self._collect_when_idle)
-
-    def _full_collections_off(self) -> None:
-        young, middle, _ = self._thresholds  # as they were when the app started
-        gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
+        as their post does (see :meth:`soku_tui.core.heap.Heap.built`)."""
+        self.heap.built(posts)
 
     def _collect_when_idle(self) -> None:
-        """A full collection when no key was pressed lately and no poll is running.
-
-        No freeze here: what is frozen is never collected, and widgets (toasts, footer
-        keys, closed screens) are reference cycles that would then stay for good. Only
-        the first load and its rows are frozen, once (see note_built)."""
-        now = time.monotonic()
-        if self.monitor.polling:
-            return  # a poll sets (and then restores) its own thresholds
-        # A poll that was running when the heap was first frozen restored what it found.
-        self._full_collections_off()
-        if quiet_for() < IDLE_AFTER_INPUT_SECONDS:
-            return
-        if now - self._last_collect < IDLE_COLLECT_EVERY_SECONDS:
-            return
-        self._last_collect = now
-        gc.collect()
+        """Every few seconds: a full collection if nobody is typing and no poll runs (see
+        :meth:`soku_tui.core.heap.Heap.collect_if_idle`)."""
+        self.heap.collect_if_idle(polling=self.monitor.polling, quiet_for=quiet_for())
 
     def _on_monitor_update(self, update: MonitorUpdate, *, generation: int) -> None:
         # Called on the app's loop by the scheduler job; hand it to the screen as a message.

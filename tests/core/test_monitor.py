@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from soku_tui.core.client import SokuClient
+from soku_tui.core.heap import Heap
 from soku_tui.core.monitor import Backoff, Monitor, MonitorUpdate, sort_key
 from soku_tui.demo.server import DEMO_API_KEY, DemoServer
 
@@ -133,7 +134,7 @@ async def test_stopping_mid_poll_leaves_the_collector_as_it_was() -> None:
     with DemoServer(posts=40) as server:
         server.faults.set("hang", scope="list", seconds=30)
         async with SokuClient(base_url=server.base_url, api_key=DEMO_API_KEY, timeout=10) as c:
-            monitor = Monitor(c, freeze_gc=True)
+            monitor = Monitor(c, heap=Heap())
             poll = asyncio.create_task(monitor.poll_once())
             await asyncio.sleep(0.2)  # the poll is waiting for the hanging server
             assert not poll.done()

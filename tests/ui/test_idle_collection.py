@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+import soku_tui.core.heap as heap_module
 import soku_tui.core.slices as slices
-import soku_tui.ui.app as app_module
+from soku_tui.core.heap import FULL_COLLECTIONS_OFF
 from soku_tui.demo.server import DemoServer
-from soku_tui.ui.app import FULL_COLLECTIONS_OFF, SokuApp
+from soku_tui.ui.app import SokuApp
 from tests.ui.driving import SIZE, poll
 
 MakeApp = Callable[..., SokuApp]
@@ -40,7 +41,7 @@ async def test_full_collections_wait_for_an_idle_moment(
     full_collections: list[int],
 ) -> None:
     before = gc.get_threshold()
-    monkeypatch.setattr(app_module, "REFREEZE_AFTER_POSTS", 1)  # the demo's 37 posts do
+    monkeypatch.setattr(heap_module, "REFREEZE_AFTER_POSTS", 1)  # the demo's 37 posts do
     app = make_app(fixed_server)
     async with app.run_test(size=SIZE) as pilot:
         await poll(pilot)
