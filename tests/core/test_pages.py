@@ -187,3 +187,20 @@ def test_the_bulk_path_reads_exactly_what_one_by_one_reading_does(seed: int) -> 
         assert fast.items == slow.items
         assert (fast.skipped, fast.next_cursor) == (slow.skipped, slow.next_cursor)
         assert (bulk.reused, bulk.validated) == (single.reused, single.validated)
+
+
+def test_two_posts_whose_json_hashes_alike_are_never_mixed_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Posts are remembered by the hash of their JSON; a hash shared by two different
+    posts (64 bits: astronomically rare, forced here) must not hand one post's object to
+    the other."""
+    import soku_tui.core.pages as pages
+
+    monkeypatch.setattr(pages, "_hash_json", lambda value: 7)
+    reader = PageReader()
+    _read(reader, _page(_post("a", caption="first")))
+    second = _read(reader, _page(_post("b", caption="second")))
+    assert second["b"].post_submission_id == "b"
+    assert second["b"].caption() == "second"
+    assert (reader.reused, reader.validated) == (0, 1)
