@@ -23,19 +23,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter
 from typing import Final
 
 from soku_tui.core.models import Run, Submission, platform_name
-from soku_tui.core.monitor import MonitorUpdate, Snapshot, SnapshotDiff, diff_snapshots
+from soku_tui.core.monitor import MonitorUpdate, Snapshot, SnapshotDiff, diff_snapshots, sort_key
 from soku_tui.core.sanitize import one_line
 
 __all__ = ["MAX_GROUPS", "FailureNotifier", "NewFailure", "Notice", "new_failures", "summarize"]
 
 MAX_GROUPS: Final = 3
-
-_POST_ID = attrgetter("post_submission_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +83,10 @@ def new_failures(
     if not candidates:
         return ()
     found: list[NewFailure] = []
-    # The candidates (1% of posts in a busy poll) in ``new``'s order, picked out in C:
-    # a Python loop over 50,000 posts would hold the event loop for milliseconds.
-    picked = compress(new.submissions, map(candidates.__contains__, map(_POST_ID, new.submissions)))
+    # The candidates (1% of posts in a busy poll) in ``new``'s order: a snapshot is sorted
+    # by ``sort_key``, so sorting the few candidates by it gives their order without a
+    # pass over all 50,000 posts (measured: 15-25 ms on the event loop, every poll).
+    picked = sorted(filter(None, map(new.by_id.get, candidates)), key=sort_key)
     for submission in picked:
         post_id = submission.post_submission_id
         failed = submission.failed_runs
