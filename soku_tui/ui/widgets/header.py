@@ -251,7 +251,11 @@ class StatusHeader(Horizontal):
         clock.append(f" {upcoming} ")
         part = self.query_one("#hdr-clock", Static)
         if part.content != clock:
-            part.update(clock)
+            # Once a second: a layout (the whole screen reflowed) only when the width
+            # changes ("9s" → "10s"), not for every new figure of the same width.
+            shown = part.content
+            same_width = isinstance(shown, Text) and shown.cell_len == clock.cell_len
+            part.update(clock, layout=not same_width)
         self._set("#hdr-interval", f"every {interval:g} s")
         self._fit()
 
