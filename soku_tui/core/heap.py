@@ -1,117 +1,102 @@
 """Python's garbage collector, run for a monitor that keeps 50,000 posts for hours.
 
-The collector's settings are process-wide, so one object owns them: the monitor tells it
-when a poll starts and ends, the app when it has built rows and when the user is idle.
+The collector's settings are process-wide, so one object owns them: the monitor and the
+screens tell it when work that builds big structures starts and ends (:meth:`Heap.hold`,
+:meth:`Heap.release`), the app when the user is idle.
 
-Why it needs managing at all (measured on the project's 2-core machine):
+Why it needs managing at all (measured on the project's 2-core machine, 50,000 posts):
 
-* A full collection walks every tracked object and holds the event loop while it does:
-  0.5–1.5 s while a first load of 50,000 posts grows the heap, and 140–230 ms over the
-  posts, rows and filter facts once loaded.
-* So none happens during a poll. A first load is then frozen (``gc.freeze()``: later
-  collections do not walk it); posts hold no reference cycles, so reference counting
-  still frees each when it leaves the snapshot. The rows and facts built from it are
-  frozen too, once enough of them exist, after a young collection so that fresh cycles
-  are not frozen with them.
-* After that, Python starts no full collection by itself (one would come right after a
-  poll, while its rows are applied and the user types: 15–30 ms each).
-  :meth:`Heap.collect_if_idle` runs them when nobody has typed for a while. It does not
-  freeze: widgets (toasts, footer keys, closed screens) are reference cycles, and frozen
-  they would never be collected.
-* A later poll decodes a page's JSON (thousands of dicts) and drops it a moment later;
-  with the default young threshold (700) the collector ran inside every decode,
-  promoting those dicts until full collections followed (20–80 ms per 10k poll that
-  changed 1% of posts). During a poll the young threshold is raised instead.
+* A collection walks every object of the generations it collects, and everything those
+  objects refer to. A poll and the rows built from it make lists and dicts of 50,000
+  entries; while they are young, each young collection walked them again: 4-14 ms per
+  collection, and 9-26 ms per middle one, a dozen times a poll, each one a frozen screen
+  for the key pressed at that moment. A full collection is worse: 0.5-1.5 s while a first
+  load grows the heap.
+* So no collection runs while such work is held (``gc.disable()``), and when the last
+  hold is released everything allocated until then is frozen (``gc.freeze()``: moved out
+  of the collector's sight, in constant time, without walking anything). Posts, rows and
+  the snapshot hold no reference cycles, so reference counting alone still frees each as
+  soon as it is dropped, frozen or not. Between polls the collector only sees what the
+  UI allocated since: toasts, messages, a few widgets. Cheap, and their cycles are
+  collected as usual.
+* What froze as garbage (the few cycles a poll makes) waits for :meth:`Heap.collect_if_idle`,
+  which unfreezes everything, collects it all and freezes the survivors again, only when
+  nobody has typed for a while and no work is held: it costs 100-200 ms at 50,000 posts.
 """
 
 from __future__ import annotations
 
 import gc
-import math
 import time
 from typing import Final
 
 __all__ = ["Heap"]
 
-# Young-generation threshold while a later poll reads pages: above the containers one
-# page of JSON decodes to (~10 per post, 250 posts).
-POLL_YOUNG_THRESHOLD: Final = 10_000
-# The oldest generation's threshold while full collections are left to us.
-FULL_COLLECTIONS_OFF: Final = 1 << 30
-# Rows and facts built since the first load was frozen, in posts, past which they are
-# frozen too (a 50k first load passes it with its own rows).
-REFREEZE_AFTER_POSTS: Final = 5000
 IDLE_AFTER_INPUT_SECONDS: Final = 3.0
-IDLE_COLLECT_EVERY_SECONDS: Final = 30.0
+# The few cycles frozen per poll are small (a poll's futures and messages): a deep
+# collection this often keeps them from adding up without costing the user anything.
+IDLE_COLLECT_EVERY_SECONDS: Final = 300.0
 
 
 class Heap:
     """The collector's settings for one app (or one benchmark's monitor)."""
 
     def __init__(self) -> None:
-        self._start = gc.get_threshold()  # put back by close()
-        self._frozen = False  # something was frozen by us
-        self._quiet = False  # full collections are ours (collect_if_idle) from now on
-        self._poll: tuple[int, ...] | None = None  # thresholds a running poll puts back
-        self._built = 0
-        self._last_collect = -math.inf
+        self._holds = 0
+        self._was_enabled = gc.isenabled()  # put back by the last release, and close()
+        self._froze = False  # something was frozen by us
+        self._last_collect = time.monotonic()  # a new app has nothing to collect yet
+        # Bumped by close(): holds taken before it are released by it, not again later.
+        self._epoch = 0
 
-    def poll_started(self, *, first_load: bool) -> None:
-        """No full collections while a poll reads pages (see the module's notes)."""
-        self._poll = young, middle, _ = gc.get_threshold()
-        if not first_load:  # a first load keeps what it decodes: young ones go on
-            young = max(young, POLL_YOUNG_THRESHOLD)
-        gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
+    @property
+    def held(self) -> bool:
+        return self._holds > 0
 
-    def poll_ended(self, *, first_load: bool) -> None:
-        """Settings back as the poll found them; a first load's survivors frozen. Nothing
-        if :meth:`close` came first (an app closing mid-poll)."""
-        held, self._poll = self._poll, None
-        if held is None:
+    def hold(self) -> int:
+        """No collection until :meth:`release` of the token this returns (holds nest)."""
+        if self._holds == 0:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+        self._holds += 1
+        return self._epoch
+
+    def release(self, token: int) -> None:
+        """The end of one hold; after the last one, what was allocated meanwhile is frozen
+        and collections resume. A hold that :meth:`close` ended already is ignored."""
+        if token != self._epoch or self._holds == 0:
             return
-        if first_load:
-            # No collection first (that alone was a 1.7 s stall): the cycles that became
-            # garbage during the load and reached the oldest generation stay (a few MB).
+        self._holds -= 1
+        if self._holds == 0:
             gc.freeze()
-            self._frozen = True
-        gc.set_threshold(*held)
+            self._froze = True
+            if self._was_enabled:
+                gc.enable()
 
-    def built(self, posts: int) -> None:
-        """Rows or filter facts of ``posts`` posts were just built; they live as long as
-        their post does. Frozen (once) when enough of them follow a frozen first load."""
-        self._built += posts
-        if self._quiet or not self._frozen or self._built < REFREEZE_AFTER_POSTS:
-            return
-        gc.collect(1)
-        gc.freeze()
-        self._quiet = True
-        self._full_collections_off()
-
-    def collect_if_idle(self, *, polling: bool, quiet_for: float) -> bool:
-        """A full collection, if full collections are ours, no poll runs, nobody typed
+    def collect_if_idle(self, *, quiet_for: float) -> bool:
+        """A full collection of everything, frozen or not, if no work is held, nobody typed
         for a while and the last one is old enough. True if it ran."""
-        if not self._quiet or polling:
+        if self._holds or quiet_for < IDLE_AFTER_INPUT_SECONDS:
             return False
-        self._full_collections_off()  # in case a poll ended with the settings it found
         now = time.monotonic()
-        if quiet_for < IDLE_AFTER_INPUT_SECONDS:
-            return False
         if now - self._last_collect < IDLE_COLLECT_EVERY_SECONDS:
             return False
         self._last_collect = now
+        if self._froze:
+            gc.unfreeze()
         gc.collect()
+        gc.freeze()
+        self._froze = True
         return True
 
     def close(self) -> None:
-        """Everything as it was: what was frozen collectable again, the settings of the
-        start (also mid-poll: that poll then changes nothing)."""
-        self._poll = None
-        if self._frozen:
+        """Everything as it was: what was frozen collectable again, collections on if they
+        were (also mid-hold: that work releasing its hold later changes nothing)."""
+        if self._froze:
             gc.unfreeze()
-        gc.set_threshold(*self._start)
-        self._frozen = self._quiet = False
-        self._built = 0
-
-    def _full_collections_off(self) -> None:
-        young, middle, _ = self._start
-        gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
+            self._froze = False
+        if self._holds:
+            self._holds = 0
+            if self._was_enabled:
+                gc.enable()
+        self._epoch += 1

@@ -16,12 +16,12 @@ import bisect
 import logging
 import random
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import compress, filterfalse
 from operator import attrgetter, is_not, not_
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal
 
 from soku_tui.core.catalog import api_problem_advice
 from soku_tui.core.client import SokuClient
@@ -29,11 +29,10 @@ from soku_tui.core.errors import RateLimitInfo, SokuApiError, SokuBadResponse, S
 from soku_tui.core.heap import Heap
 from soku_tui.core.models import Submission
 from soku_tui.core.pages import PageReader
-from soku_tui.core.slices import finish, run_in_slices
+from soku_tui.core.slices import CHUNK, chunks, finish, run_in_slices
 
 log = logging.getLogger("soku_tui.monitor")
 _POST_ID = attrgetter("post_submission_id")
-_Item = TypeVar("_Item")
 
 MIN_INTERVAL: Final = 5.0
 DEFAULT_INTERVAL: Final = 30.0
@@ -131,8 +130,10 @@ class Snapshot:
         posts: 50,000 posts in a few ms each instead of a Python step per post.
         """
         # A submission listed twice (pages shifting under us) counts once; last wins.
-        by_id = dict(zip(map(_POST_ID, submissions), submissions, strict=True))
-        yield
+        by_id: dict[str, Submission] = {}
+        for chunk in chunks(submissions):
+            by_id.update(zip(map(_POST_ID, chunk), chunk, strict=True))
+            yield
         if previous is not None and previous.run_failures is not None:
             updated = yield from previous._updated_in_steps(by_id)
             if updated is not None:
@@ -140,14 +141,14 @@ class Snapshot:
                 return cls(ordered, by_id, fetched_at, skipped, etag, failures)
         posts = list(by_id.values())
         keys: list[tuple[float, str]] = []
-        for chunk in _chunks(posts):
+        for chunk in chunks(posts):
             keys.extend(map(sort_key, chunk))
             yield
         # Stable, like sorted(posts, key=sort_key), with the keys already computed.
         ordered = tuple(map(posts.__getitem__, sorted(range(len(posts)), key=keys.__getitem__)))
         yield
         failures = 0
-        for chunk in _chunks(posts):
+        for chunk in chunks(posts):
             failures += sum(map(_failed_runs, chunk))
             yield
         return cls(ordered, by_id, fetched_at, skipped, etag, failures)
@@ -167,7 +168,7 @@ class Snapshot:
         ordered: list[Submission] = []
         if left:
             gone = set(map(id, left))
-            for chunk in _chunks(self.submissions):
+            for chunk in chunks(self.submissions):
                 kept = map(not_, map(gone.__contains__, map(id, chunk)))
                 ordered.extend(compress(chunk, kept))
                 yield
@@ -212,11 +213,15 @@ def diff_in_steps(old: Snapshot, new: Snapshot) -> Generator[None, None, Snapsho
     old_ids = old.by_id
     new_ids = new.by_id
     added: list[str] = []
-    for chunk in _chunks(list(new_ids)):
+    new_list = list(new_ids)
+    yield
+    for chunk in chunks(new_list):
         added.extend(filterfalse(old_ids.__contains__, chunk))
         yield
     removed: list[str] = []
-    for chunk in _chunks(list(old_ids)):
+    old_list = list(old_ids)
+    yield
+    for chunk in chunks(old_list):
         removed.extend(filterfalse(new_ids.__contains__, chunk))
         yield
     # Unchanged posts are the same objects from poll to poll (see core/pages.py): the
@@ -230,24 +235,18 @@ def diff_in_steps(old: Snapshot, new: Snapshot) -> Generator[None, None, Snapsho
     return SnapshotDiff(tuple(added), tuple(removed), tuple(changed))
 
 
-# Posts per step of the bulk comparisons: a few ms of C each.
-_CHUNK: Final = 10_000
-
-
-def _chunks(posts: Sequence[_Item]) -> Iterator[Sequence[_Item]]:
-    for start in range(0, len(posts), _CHUNK):
-        yield posts[start : start + _CHUNK]
-
-
 def _not_in(
     posts: Mapping[str, Submission], other: Mapping[str, Submission]
 ) -> Generator[None, None, list[Submission]]:
     """The posts of ``posts`` that ``other`` lacks or holds as another object, in order."""
     found: list[Submission] = []
-    ids, values = list(posts), list(posts.values())
-    for start in range(0, len(ids), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        looked_up = map(other.get, ids[start : start + _CHUNK])
+    ids = list(posts)
+    yield
+    values = list(posts.values())
+    yield
+    for start in range(0, len(ids), CHUNK):
+        chunk = values[start : start + CHUNK]
+        looked_up = map(other.get, ids[start : start + CHUNK])
         found.extend(compress(chunk, map(is_not, looked_up, chunk)))
         yield
     return found
@@ -393,7 +392,7 @@ class Monitor:
             self._scheduler.shutdown(wait=False)
         if self._heap is not None:
             # What was frozen may become garbage now: collectable again; and a poll still
-            # running leaves the collector's settings alone.
+            # running leaves the collector alone when it ends.
             self._heap.close()
 
     @property
@@ -448,13 +447,14 @@ class Monitor:
         first_load = self.snapshot.fetched_at is None
         reader = self._reader
         reader.begin()
-        if self._heap is not None:
-            self._heap.poll_started(first_load=first_load)
+        # No garbage collection while the pages are read and the snapshot is built (see
+        # core/heap.py): the collector would walk every young 50,000-entry structure.
+        hold = self._heap.hold() if self._heap is not None else None
         try:
             return await self._read_pages(reader, since, etag, first_load, started)
         finally:
-            if self._heap is not None:
-                self._heap.poll_ended(first_load=first_load)
+            if self._heap is not None and hold is not None:
+                self._heap.release(hold)
 
     async def _read_pages(
         self,

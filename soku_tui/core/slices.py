@@ -20,10 +20,10 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterator, Sequence
 from typing import Final, TypeVar
 
-__all__ = ["finish", "note_input", "quiet_for", "run_in_slices"]
+__all__ = ["CHUNK", "chunks", "finish", "note_input", "quiet_for", "run_in_slices"]
 
 # (work, pause) in seconds: the longest stretch of work between two turns of the event
 # loop, then how long the loop has for everything else. Measured during a 50k poll with
@@ -34,8 +34,21 @@ IDLE: Final = (0.004, 0.0)
 # Input this recent (seconds) counts as typing.
 TYPING_SECONDS: Final = 1.0
 
+# Items per step of a bulk C loop (map, compress, dict.update) over 50,000 posts. The
+# posts are scattered over hundreds of MB, so a pass is mostly cache misses: measured
+# during a 50k poll, 10,000-item steps took 4-18 ms; 2,500 keep a step near 1-2 ms.
+CHUNK: Final = 2_500
+
 _T = TypeVar("_T")
 _last_input = -math.inf
+# perf_counter() time until which the loop is left to other events (see run_in_slices).
+_loop_free_at = -math.inf
+
+
+def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
+    """``items`` in consecutive slices of ``size``: one step of bulk work each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def note_input() -> None:
@@ -57,19 +70,29 @@ async def run_in_slices(
     work: Generator[None, None, _T], *, pace: tuple[float, float] | None = None
 ) -> _T:
     """Run ``work`` to its end on the running loop, a slice at a time (``pace``: work and
-    pause seconds; by default as the user's typing asks). Returns what ``work`` returns."""
-    budget, pause = pace or _pace()
-    deadline = time.perf_counter() + budget
+    pause seconds; by default as the user's typing asks). Returns what ``work`` returns.
+
+    The pause is the loop's, not one job's: when several jobs run at once (a poll's rows
+    and its filter facts), a slice waits until the pause after any other job's slice is
+    over, so together they never take more of the loop than one would."""
+    global _loop_free_at
     while True:
+        wait = _loop_free_at - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)  # another job's slice just ran: the loop's turn
+            continue
+        budget, pause = pace or _pace()
+        deadline = time.perf_counter() + budget
         try:
-            next(work)
+            next(work)  # at least one step, whatever the budget
+            while time.perf_counter() < deadline:
+                next(work)
         except StopIteration as done:
             result: _T = done.value
             return result
-        if time.perf_counter() >= deadline:
-            await asyncio.sleep(pause)
-            budget, pause = pace or _pace()
-            deadline = time.perf_counter() + budget
+        finally:
+            _loop_free_at = time.perf_counter() + pause
+        await asyncio.sleep(pause)
 
 
 def finish(work: Generator[None, None, _T]) -> _T:

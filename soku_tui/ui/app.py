@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -241,15 +241,20 @@ class SokuApp(App[None]):
             note_input()  # slices make room; idle collections and toasts wait
         await super().on_event(event)
 
-    def note_built(self, posts: int) -> None:
-        """Table rows or filter facts of ``posts`` posts were just built; they live as long
-        as their post does (see :meth:`soku_tui.core.heap.Heap.built`)."""
-        self.heap.built(posts)
+    @contextlib.contextmanager
+    def building(self) -> Iterator[None]:
+        """Around work that builds structures over every post (rows, facts): no garbage
+        collection meanwhile, and what it built is frozen after (see core/heap.py)."""
+        hold = self.heap.hold()
+        try:
+            yield
+        finally:
+            self.heap.release(hold)
 
     def _collect_when_idle(self) -> None:
-        """Every few seconds: a full collection if nobody is typing and no poll runs (see
-        :meth:`soku_tui.core.heap.Heap.collect_if_idle`)."""
-        self.heap.collect_if_idle(polling=self.monitor.polling, quiet_for=quiet_for())
+        """Every few seconds: a full collection if nobody is typing and nothing is being
+        built (see :meth:`soku_tui.core.heap.Heap.collect_if_idle`)."""
+        self.heap.collect_if_idle(quiet_for=quiet_for())
 
     def _on_monitor_update(self, update: MonitorUpdate, *, generation: int) -> None:
         # Called on the app's loop by the scheduler job; hand it to the screen as a message.
@@ -295,8 +300,8 @@ class SokuApp(App[None]):
                 warm((post,))
                 yield
 
-        await run_in_slices(steps())
-        self.note_built(len(posts))
+        with self.building():
+            await run_in_slices(steps())
 
     def _announce(self, notice: Notice) -> None:
         """New failures since the last poll: a toast, and the bell or a desktop notice

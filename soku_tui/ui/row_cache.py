@@ -21,13 +21,13 @@ screen can run it on the event loop in slices (see :mod:`soku_tui.core.slices`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping, Set
-from itertools import compress
+from collections.abc import Callable, Generator, Iterable, Mapping, Set
+from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter
 
 from soku_tui.core.models import Submission
 from soku_tui.core.retry import RETRYABLE_STATUS
-from soku_tui.core.slices import finish
+from soku_tui.core.slices import CHUNK, chunks, finish
 from soku_tui.ui.rows import CanRetry, post_row
 from soku_tui.ui.widgets.post_rows import PostRow
 
@@ -109,12 +109,20 @@ class RowCache:
         started = self._commits
         old, old_extras = self._entries, self._extras
         old_epoch, old_epoch_bound = self._epoch, self._epoch_bound
-        keys = list(map(id, posts))
-        present = set(keys)
-        yield  # each bulk step over 50,000 posts is a few ms: the loop may run between
+        # Every pass over the 50,000 posts goes in chunks: a few ms each when cold, and the
+        # loop may run between them.
+        keys: list[int] = []
+        for chunk in chunks(posts):
+            keys.extend(map(id, chunk))
+            yield
         # Posts to (re)build: objects not seen before…
-        stale = present - old.keys()
-        yield
+        stale: set[int] = set()
+        # …and the cached posts still listed whose verdicts depend on the epoch.
+        epoch_bound: set[int] = set()
+        for chunk in chunks(keys):
+            stale.update(filterfalse(old.__contains__, chunk))
+            epoch_bound.update(filter(old_epoch_bound.__contains__, chunk))
+            yield
         # …posts whose retry state, acknowledgement or mark changed…
         changed_extras = {
             pid
@@ -124,43 +132,60 @@ class RowCache:
         # …and, unless the epoch is known to be the same, every post whose verdicts
         # depend on it (no epoch at all: nothing can be assumed).
         if epoch is None or epoch != old_epoch:
-            stale |= old_epoch_bound & present
+            stale |= epoch_bound
         if changed_extras:
-            hits = map(changed_extras.__contains__, map(_POST_ID, posts))
-            stale.update(compress(keys, hits))
-            yield
-        epoch_bound = old_epoch_bound & present
+            for start in range(0, len(posts), CHUNK):
+                hits = map(changed_extras.__contains__, map(_POST_ID, posts[start : start + CHUNK]))
+                stale.update(compress(keys[start : start + CHUNK], hits))
+                yield
         built = 0
         fresh: dict[int, _Entry] = {}
         if stale:
-            by_key = dict(zip(keys, posts, strict=True))
-            for key in stale:
-                post = by_key[key]
-                extra = extras.get(post.post_submission_id, _PLAIN)
-                row = post_row(post, can_retry, extra[0], acknowledged=extra[1], marked=extra[2])
-                fresh[key] = (post, row)
-                if _depends_on_epoch(post):
-                    epoch_bound.add(key)
-                else:
-                    epoch_bound.discard(key)
-                built += 1
+            # The stale posts themselves, picked out in bulk, in order.
+            for start in range(0, len(posts), CHUNK):
+                picked = map(stale.__contains__, keys[start : start + CHUNK])
+                for post in compress(posts[start : start + CHUNK], picked):
+                    key = id(post)
+                    if key in fresh:
+                        continue  # listed twice: one row serves both
+                    extra = extras.get(post.post_submission_id, _PLAIN)
+                    row = post_row(
+                        post, can_retry, extra[0], acknowledged=extra[1], marked=extra[2]
+                    )
+                    fresh[key] = (post, row)
+                    if _depends_on_epoch(post):
+                        epoch_bound.add(key)
+                    else:
+                        epoch_bound.discard(key)
+                    built += 1
+                    yield
                 yield
-        if fresh:
-            lookup = old.copy()  # a C copy; ``old`` itself may be another call's by now
-            lookup.update(fresh)
-        else:
-            lookup = old
-        entries = list(map(lookup.__getitem__, keys))
-        yield
+        # The rows in order: fresh ones, else the cached ones (both looked up in C). Every
+        # key is in one or the other, so no entry is None.
+        fresh_else: Callable[[int, _Entry | None], _Entry] = fresh.get  # type: ignore[assignment]
+        entries: list[_Entry] = []
+        for chunk in chunks(keys):
+            entries.extend(map(fresh_else, chunk, map(old.get, chunk)))
+            yield
+        # Only what is shown stays cached (and alive): dropped posts are freed.
+        kept: dict[int, _Entry] = {}
+        for start in range(0, len(keys), CHUNK):
+            kept.update(
+                zip(keys[start : start + CHUNK], entries[start : start + CHUNK], strict=True)
+            )
+            yield
+        rows: list[PostRow] = []
+        for chunk in chunks(entries):
+            rows.extend(map(_row_of, chunk))
+            yield
         self.built = built
         if self._commits == started:
-            # Only what is shown stays cached (and alive): dropped posts are freed.
-            self._entries = dict(zip(keys, entries, strict=True))
+            self._entries = kept
             self._extras = extras
             self._epoch_bound = epoch_bound
             self._epoch = epoch
             self._commits += 1
-        return list(map(_row_of, entries))
+        return rows
 
 
 __all__ = ["RowCache"]

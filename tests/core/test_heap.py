@@ -1,69 +1,79 @@
-"""Heap: the collector's settings around polls, after builds, when idle, and back at close."""
+"""Heap: no collection while work is held, what it built frozen after, a full collection
+only when idle, and everything back at close."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
 
 from soku_tui.core import heap as heap_module
-from soku_tui.core.heap import FULL_COLLECTIONS_OFF, POLL_YOUNG_THRESHOLD, Heap
+from soku_tui.core.heap import Heap
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the collector can free it
 
 
 @pytest.fixture
 def heap() -> Iterator[Heap]:
-    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     managed = Heap()
     yield managed
     managed.close()
-    assert gc.get_threshold() == before
+    assert gc.isenabled() == enabled
     assert gc.get_freeze_count() == frozen
 
 
-def test_a_poll_holds_full_collections_and_puts_the_settings_back(heap: Heap) -> None:
-    before = gc.get_threshold()
-    heap.poll_started(first_load=False)
-    young, _, old = gc.get_threshold()
-    assert old == FULL_COLLECTIONS_OFF and young >= POLL_YOUNG_THRESHOLD
-    heap.poll_ended(first_load=False)
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0
+def test_held_work_runs_without_collections_and_is_frozen_after(heap: Heap) -> None:
+    outer = heap.hold()
+    inner = heap.hold()  # a poll's rows built while it still holds: holds nest
+    assert not gc.isenabled()
+    built = [[n] for n in range(1000)]  # what the held work builds
+    heap.release(inner)
+    assert not gc.isenabled()  # still held by the outer work
+    heap.release(outer)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(built)  # out of the young collections' way
 
 
-def test_a_first_load_is_frozen_and_its_rows_once_enough_are_built(
+def test_a_hold_ended_by_close_is_not_released_again(heap: Heap) -> None:
+    token = heap.hold()
+    heap.close()  # the app closes mid-poll
+    assert gc.isenabled()
+    again = heap.hold()  # the heap stays usable
+    heap.release(token)  # the old poll ending later changes nothing…
+    assert not gc.isenabled()  # …the new hold still stands
+    heap.release(again)
+    assert gc.isenabled()
+
+
+def test_idle_collection_waits_for_quiet_and_no_held_work(
     heap: Heap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(heap_module, "REFREEZE_AFTER_POSTS", 10)
-    heap.built(50)  # rows of a first load still arriving: nothing yet
-    assert gc.get_freeze_count() == 0
-    heap.poll_started(first_load=True)
-    heap.poll_ended(first_load=True)
-    assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[2] != FULL_COLLECTIONS_OFF
-    heap.built(0)  # its rows counted already: frozen, full collections ours from now on
-    assert gc.get_threshold()[2] == FULL_COLLECTIONS_OFF
+    monkeypatch.setattr(heap_module, "IDLE_COLLECT_EVERY_SECONDS", 0.0)
+    token = heap.hold()
+    assert not heap.collect_if_idle(quiet_for=60)  # a poll runs
+    heap.release(token)
+    assert not heap.collect_if_idle(quiet_for=0.1)  # the user is typing
+    assert heap.collect_if_idle(quiet_for=60)
+    monkeypatch.setattr(heap_module, "IDLE_COLLECT_EVERY_SECONDS", 3600.0)
+    assert not heap.collect_if_idle(quiet_for=60)  # not again at once
 
 
-def test_idle_collections_wait_for_quiet_and_no_poll(
+def test_a_cycle_frozen_with_held_work_is_freed_by_the_idle_collection(
     heap: Heap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(heap_module, "REFREEZE_AFTER_POSTS", 0)
-    assert not heap.collect_if_idle(polling=False, quiet_for=60)  # not ours yet
-    heap.poll_started(first_load=True)
-    heap.poll_ended(first_load=True)
-    heap.built(1)
-    assert not heap.collect_if_idle(polling=True, quiet_for=60)
-    assert not heap.collect_if_idle(polling=False, quiet_for=0.1)
-    assert heap.collect_if_idle(polling=False, quiet_for=60)
-    assert not heap.collect_if_idle(polling=False, quiet_for=60)  # not again at once
-
-
-def test_closing_mid_poll_leaves_the_settings_of_the_start(heap: Heap) -> None:
-    before = gc.get_threshold()
-    heap.poll_started(first_load=True)
-    heap.close()
-    assert gc.get_threshold() == before
-    heap.poll_ended(first_load=True)  # the poll finishing later changes nothing
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(heap_module, "IDLE_COLLECT_EVERY_SECONDS", 0.0)
+    token = heap.hold()
+    node = _Node()
+    gone = weakref.ref(node)
+    del node  # garbage now, but only a collection can tell
+    heap.release(token)  # frozen with everything else the hold allocated
+    gc.collect()
+    assert gone() is not None  # frozen: ordinary collections do not see it
+    assert heap.collect_if_idle(quiet_for=60)
+    assert gone() is None

@@ -75,3 +75,22 @@ def test_slices_make_room_while_the_user_types(monkeypatch: pytest.MonkeyPatch) 
     assert pause > 0 and work < slices.IDLE[0]
     monkeypatch.setattr(slices, "_last_input", time.monotonic() - slices.TYPING_SECONDS - 1)
     assert slices._pace() == slices.IDLE
+
+
+async def test_jobs_running_at_once_share_one_pause() -> None:
+    """Two jobs (a poll's rows and its filter facts) must not take turns back to back:
+    after any job's slice the loop gets the whole pause for other events."""
+    pause = 0.03
+    stamps: list[float] = []
+
+    def work() -> Generator[None, None, None]:
+        for _ in range(3):
+            stamps.append(time.perf_counter())
+            yield
+
+    await asyncio.gather(
+        run_in_slices(work(), pace=(0, pause)), run_in_slices(work(), pace=(0, pause))
+    )
+    assert len(stamps) == 6
+    gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+    assert min(gaps) > pause / 2, gaps  # one slice (one step here) per pause, not two

@@ -1,5 +1,5 @@
-"""Once a big snapshot's rows are frozen, full garbage collections run only when the user
-is idle and no poll runs; the collector's settings are back to normal when the app ends."""
+"""The app holds the garbage collector while a poll's rows are built, and runs a full
+collection only when the user is idle; the collector is back to normal when the app ends."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 
 import soku_tui.core.heap as heap_module
 import soku_tui.core.slices as slices
-from soku_tui.core.heap import FULL_COLLECTIONS_OFF
 from soku_tui.demo.server import DemoServer
 from soku_tui.ui.app import SokuApp
 from tests.ui.driving import SIZE, poll
@@ -40,13 +39,15 @@ async def test_full_collections_wait_for_an_idle_moment(
     monkeypatch: pytest.MonkeyPatch,
     full_collections: list[int],
 ) -> None:
-    before = gc.get_threshold()
-    monkeypatch.setattr(heap_module, "REFREEZE_AFTER_POSTS", 1)  # the demo's 37 posts do
+    enabled = gc.isenabled()
+    monkeypatch.setattr(heap_module, "IDLE_COLLECT_EVERY_SECONDS", 0.0)
     app = make_app(fixed_server)
     async with app.run_test(size=SIZE) as pilot:
         await poll(pilot)
-        app.note_built(37)  # as the row builder does after a poll
-        assert gc.get_threshold()[2] == FULL_COLLECTIONS_OFF
+        await pilot.pause()
+        # The poll (and its rows) held the collector, then froze what they built.
+        assert not app.heap.held
+        assert gc.isenabled()
         assert gc.get_freeze_count() > 0
 
         full_collections.clear()
@@ -57,7 +58,8 @@ async def test_full_collections_wait_for_an_idle_moment(
         monkeypatch.setattr(slices, "_last_input", time.monotonic() - 60)  # quiet a minute
         app._collect_when_idle()
         assert len(full_collections) == 1
+        monkeypatch.setattr(heap_module, "IDLE_COLLECT_EVERY_SECONDS", 3600.0)
         app._collect_when_idle()  # and not again right away
         assert len(full_collections) == 1
-    assert gc.get_threshold() == before
+    assert gc.isenabled() == enabled
     assert gc.get_freeze_count() == 0

@@ -313,7 +313,6 @@ class MonitorScreen(Screen[None]):
             self._show_header()  # at once; the counts follow with the rows
             return
         view, rows = self._build_rows(job)
-        self.soku.note_built(self._row_cache.built)
         self._set_rows(view, PreparedRows.of(rows), reason)
 
     def _rows_job(self) -> RowsJob | None:
@@ -362,12 +361,10 @@ class MonitorScreen(Screen[None]):
         self._show_header()
         self._show_view_line()
 
-    def _prepared_in_steps(
-        self, job: RowsJob
-    ) -> Generator[None, None, tuple[View, PreparedRows, int]]:
+    def _prepared_in_steps(self, job: RowsJob) -> Generator[None, None, tuple[View, PreparedRows]]:
         view, rows = yield from self._rows_in_steps(job)
         prepared = yield from PreparedRows.of_in_steps(rows)
-        return view, prepared, self._row_cache.built
+        return view, prepared
 
     # A description of our own: by default Textual describes a worker by repr() of its
     # arguments, here every post of the snapshot (seconds of CPU at 50,000 posts).
@@ -376,14 +373,14 @@ class MonitorScreen(Screen[None]):
         """Build the pending job's rows a few ms at a time on the event loop (not in a
         thread: see soku_tui.core.slices), then the next pending one, if any."""
         try:
-            while self._rows_pending is not None:
-                job, generation, reason = self._rows_pending
-                self._rows_pending = None
-                view, rows, built = await run_in_slices(self._prepared_in_steps(job))
-                self.soku.note_built(built)
-                if generation == self._rows_generation:  # else a later render already ran
-                    self._set_rows(view, rows, reason)
-                    self._show_detail()
+            with self.soku.building():
+                while self._rows_pending is not None:
+                    job, generation, reason = self._rows_pending
+                    self._rows_pending = None
+                    view, rows = await run_in_slices(self._prepared_in_steps(job))
+                    if generation == self._rows_generation:  # else a later one already ran
+                        self._set_rows(view, rows, reason)
+                        self._show_detail()
         finally:
             self._rows_building = False
 

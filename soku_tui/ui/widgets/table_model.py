@@ -12,11 +12,10 @@ from collections.abc import Generator, Iterable, Sequence, Set
 from dataclasses import dataclass
 from operator import attrgetter
 
-from soku_tui.core.slices import finish
+from soku_tui.core.slices import chunks, finish
 from soku_tui.ui.widgets.post_rows import PostRow, RowKey, RunKey, RunRow
 
 _POST_ID = attrgetter("post_id")
-_CHUNK = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +39,7 @@ class PreparedRows:
         """:meth:`of` in steps of a few ms (see soku_tui.core.slices): C loops over chunks."""
         rows = rows if isinstance(rows, list | tuple) else list(rows)
         posts: dict[str, PostRow] = {}
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start : start + _CHUNK]
+        for chunk in chunks(rows):
             posts.update(zip(map(_POST_ID, chunk), chunk, strict=True))
             yield
         return cls(posts, list(posts))
