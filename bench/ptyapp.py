@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from soku_tui.ui.heartbeat import KEEP_ABOVE
+
 # A collapsed post row starts with this glyph: the first one on screen means rows are there.
 ROW_MARKER = "▸".encode()
 # Cursor position sequences: ESC [ row ; col H (1-based).
@@ -218,8 +220,11 @@ class PtyApp:
         return records
 
     def longest_stall(self, since: float, until: float) -> float:
-        """The longest loop stall (ms) that started in [since, until], from the heartbeat."""
-        longest = 0.0
+        """The longest loop stall (ms) that started in [since, until], from the heartbeat.
+
+        The heartbeat keeps stalls above KEEP_ABOVE (5 ms) only; a window without any
+        reads as that threshold, an upper bound, never as 0."""
+        longest = KEEP_ABOVE * 1000
         for record in self.stalls():
             for at, ms in record["stalls"]:
                 if since <= at <= until:
