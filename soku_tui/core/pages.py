@@ -28,6 +28,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from soku_tui.core.models import Page, PageShapeError, Submission
+from soku_tui.core.page_layout import Walk, is_canonical, walk
 
 _SUBMISSION: Final = TypeAdapter(Submission)
 _POST_ID: Final = itemgetter("postSubmissionId")
@@ -43,9 +44,10 @@ class _Unknown:
 
 
 _UNKNOWN: Final = _Unknown()
-# The posts read from a page, how many entries were skipped, and the posts' fingerprints
-# (None when some post has none: such a body is not remembered).
-_Entries = tuple[list[Submission], int, tuple[int, ...] | None]
+# The posts read from a page, how many entries were skipped, the posts' fingerprints
+# (None when some post has none: such a body is not remembered), and every entry's JSON
+# as orjson writes it (None when not made).
+_Entries = tuple[list[Submission], int, tuple[int, ...] | None, list[bytes] | None]
 
 
 def _loads(content: bytes) -> Any:
@@ -112,6 +114,9 @@ class _Reading:
     # Whole bodies, by hash(bytes): an idle poll gets every page back byte for byte, and
     # then neither decoding nor fingerprinting its entries is needed.
     bodies: dict[int, _KnownBody] = field(default_factory=dict)
+    # The poll's pages in order (None for one not remembered): a changed page is compared
+    # with the same page of the last poll (see core/page_layout.py).
+    pages: list[_KnownBody | None] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -130,11 +135,22 @@ class _Decoded:
 @dataclass(frozen=True, slots=True)
 class _KnownBody:
     """A body read in full by the last poll, the page it gave, and the fingerprint of
-    each of the page's posts (in the page's order)."""
+    each of the page's posts (in the page's order); with the byte size of each post's
+    JSON when the body is in the form core/page_layout.py can walk."""
 
     key: int
     page: Page
     fingerprints: tuple[int, ...]
+    sizes: tuple[int, ...] | None = None
+
+
+@dataclass(slots=True)
+class _Walked:
+    """A body compared with the same page of the last poll (see ``PageReader.decode``)."""
+
+    content: bytes
+    walk: Walk
+    previous: _KnownBody
 
 
 class PageReader:
@@ -181,39 +197,118 @@ class PageReader:
 
     def decode(self, content: bytes) -> Any:
         """The JSON of a body (``ValueError`` if malformed): the cheap first half of
-        ``parse``, so the client learns the next cursor before the entries are read."""
+        ``parse``, so the client learns the next cursor before the entries are read.
+
+        When the same page of the last poll was in the canonical form, only the posts
+        that are not where they were are decoded (see core/page_layout.py)."""
+        pages = self._previous.pages
+        index = len(self._current.pages)
+        previous = pages[index] if index < len(pages) else None
+        if previous is not None and previous.sizes is not None:
+            items = previous.page.items
+            walked = walk(
+                content,
+                previous.sizes,
+                previous.fingerprints,
+                [item.post_submission_id for item in items],
+                _hash_json,
+            )
+            if walked is not None:
+                return _Walked(content, walked, previous)
         return _Decoded(content, _loads(content))
 
     @staticmethod
     def next_cursor(data: Any) -> str | None:
         """The cursor of the page after ``data`` (decoded), if there is one."""
-        if isinstance(data, _Decoded):
-            data = data.data
-        cursor = data.get("nextCursor") if isinstance(data, dict) else None
+        if isinstance(data, _Walked):
+            cursor = data.walk.cursor
+        else:
+            if isinstance(data, _Decoded):
+                data = data.data
+            cursor = data.get("nextCursor") if isinstance(data, dict) else None
         return cursor if isinstance(cursor, str) and cursor else None
 
     def read(self, data: Any) -> Page:
         """The entries of a decoded body; raises ``PageShapeError`` for the wrong shape."""
+        if isinstance(data, _Walked):
+            return self._read_walked(data)
         if isinstance(data, _Decoded):
             decoded, data.data = data.data, None
-            page, fingerprints = self._read_entries(decoded)
+            page, fingerprints, dumped = self._read_entries(decoded)
             del decoded  # see _Decoded
-            # A page with unreadable entries is always read again.
-            if not page.skipped and fingerprints is not None:
-                key = hash(data.content)
-                self._current.bodies[key] = _KnownBody(key, page, fingerprints)
+            sizes = None
+            if dumped is not None and is_canonical(data.content, dumped):
+                sizes = tuple(map(len, dumped))
+            self._remember(data.content, page, fingerprints, sizes)
             return page
         return self._read_entries(data)[0]
+
+    def _read_walked(self, walked: _Walked) -> Page:
+        """A page whose unchanged posts were found in its bytes: those are last poll's
+        objects, and only the posts between them are read."""
+        found, previous = walked.walk, walked.previous
+        counters = self.reused, self.validated
+        read = self._read_well_formed(found.middle) if found.middle else ([], 0, (), [])
+        fresh, skipped, fresh_prints, dumped = read if read is not None else ([], 1, None, None)
+        if skipped or fresh_prints is None or dumped is None:
+            # Entries that are not plain posts: read the page the ordinary way instead.
+            self.reused, self.validated = counters
+            return self.read(_Decoded(walked.content, _loads(walked.content)))
+        kept, kept_prints = previous.page.items, previous.fingerprints
+        kept_sizes = previous.sizes or ()
+        items: list[Submission] = []
+        prints: list[int] = []
+        sizes: list[int] = []
+        reused = 0
+        taken = iter(zip(fresh, fresh_prints, map(len, dumped), strict=True))
+        for index in found.order:
+            if index < 0:
+                item, fingerprint, size = next(taken)
+            else:
+                item, fingerprint, size = kept[index], kept_prints[index], kept_sizes[index]
+                reused += 1
+            items.append(item)
+            prints.append(fingerprint)
+            sizes.append(size)
+        self._current.posts.update(zip(prints, items, strict=True))
+        self.reused += reused
+        page = Page(items=tuple(items), next_cursor=self.next_cursor(walked), skipped=0)
+        # Each run of changed posts must be their orjson bytes too, for the next walk.
+        start = 0
+        canonical = True
+        for region, count in zip(found.regions, found.counts, strict=True):
+            canonical = canonical and b",".join(dumped[start : start + count]) == region
+            start += count
+        self._remember(walked.content, page, tuple(prints), tuple(sizes) if canonical else None)
+        return page
+
+    def _remember(
+        self,
+        content: bytes,
+        page: Page,
+        fingerprints: tuple[int, ...] | None,
+        sizes: tuple[int, ...] | None,
+    ) -> None:
+        """Keep a page read in full for the next poll (in its place in the poll's order).
+        A page with unreadable entries is not kept: it is always read again."""
+        known = None
+        if not page.skipped and fingerprints is not None:
+            key = hash(content)
+            known = _KnownBody(key, page, fingerprints, sizes)
+            self._current.bodies[key] = known
+        self._current.pages.append(known)
 
     def _carry_over(self, body: _KnownBody) -> None:
         """A page received again unchanged: its posts are this poll's, as they were."""
         current = self._current
         current.bodies[body.key] = body
+        current.pages.append(body)
         current.posts.update(zip(body.fingerprints, body.page.items, strict=True))
         self.reused += len(body.page.items)
 
-    def _read_entries(self, data: Any) -> tuple[Page, tuple[int, ...] | None]:
-        """The page, and its posts' fingerprints (None if some post has none)."""
+    def _read_entries(self, data: Any) -> tuple[Page, tuple[int, ...] | None, list[bytes] | None]:
+        """The page, its posts' fingerprints (None if some post has none), and every
+        entry's JSON as orjson writes it (None if not known)."""
         if isinstance(data, list):
             raw_items: list[Any] = data
         elif isinstance(data, dict) and isinstance(data.get("items"), list):
@@ -223,11 +318,11 @@ class PageReader:
                 "expected a JSON object with an 'items' list, or a JSON list of submissions"
             )
         read = self._read_well_formed(raw_items)
-        items, skipped, fingerprints = (
+        items, skipped, fingerprints, dumped = (
             read if read is not None else self._read_one_by_one(raw_items)
         )
         page = Page(items=tuple(items), next_cursor=self.next_cursor(data), skipped=skipped)
-        return page, fingerprints
+        return page, fingerprints, dumped
 
     def _read_well_formed(self, raw_items: list[Any]) -> _Entries | None:
         """The entries of a page where every one is an object with a string id and text
@@ -238,9 +333,10 @@ class PageReader:
         """
         try:
             ids = list(map(_POST_ID, raw_items))
-            prints = list(map(_hash_json, map(orjson.dumps, raw_items)))
+            dumped = list(map(orjson.dumps, raw_items))
         except (TypeError, KeyError):  # not an object, no id, a lone surrogate
             return None
+        prints = list(map(_hash_json, dumped))
         if not all(map(str.__instancecheck__, ids)):
             return None
         posts: list[Any] = list(map(self._previous.posts.get, prints, repeat(_UNKNOWN)))
@@ -261,7 +357,8 @@ class PageReader:
         validated = sum(changed) - skipped
         self.validated += validated
         self.reused += len(ids) - validated - skipped
-        return list(compress(posts, readable)), skipped, tuple(compress(prints, readable))
+        items = list(compress(posts, readable))
+        return items, skipped, tuple(compress(prints, readable)), dumped
 
     def _read_one_by_one(self, raw_items: list[Any]) -> _Entries:
         """Any page: each entry on its own (one that can't be read is skipped and counted)."""
@@ -289,7 +386,7 @@ class PageReader:
                 current[fingerprint] = submission
                 prints.append(fingerprint)
             items.append(submission)
-        return items, skipped, tuple(prints) if len(prints) == len(items) else None
+        return items, skipped, tuple(prints) if len(prints) == len(items) else None, None
 
 
 __all__ = ["PageReader"]

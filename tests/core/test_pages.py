@@ -204,3 +204,115 @@ def test_two_posts_whose_json_hashes_alike_are_never_mixed_up(
     assert second["b"].post_submission_id == "b"
     assert second["b"].caption() == "second"
     assert (reader.reused, reader.validated) == (0, 1)
+
+
+# --- Finding unchanged posts in a changed page's bytes (core/page_layout.py) -------------
+
+
+def _reference(body: bytes) -> list[Any]:
+    """What a page reads as with no memory of earlier polls."""
+    reader = PageReader()
+    reader.begin()
+    return list(reader.parse(body).items)
+
+
+def _poll(reader: PageReader, bodies: list[bytes]) -> list[Any]:
+    reader.begin()
+    items = [item for body in bodies for item in reader.parse(body).items]
+    reader.commit()
+    return items
+
+
+def test_a_changed_page_decodes_only_the_posts_that_are_not_where_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import soku_tui.core.pages as pages
+
+    posts = [_post(f"p{i}", caption=f"caption {i}") for i in range(20)]
+    reader = PageReader()
+    first = _poll(reader, [_page(*posts, cursor="c2")])
+    posts[7] = _post("p7", message="worse")
+
+    def no_full_decode(content: bytes) -> Any:
+        raise AssertionError("the whole page was decoded")
+
+    monkeypatch.setattr(pages, "_loads", no_full_decode)
+    second = _poll(reader, [_page(*posts, cursor="c2")])
+    assert [s.post_submission_id for s in second] == [f"p{i}" for i in range(20)]
+    assert all(second[i] is first[i] for i in range(20) if i != 7)
+    assert second[7] is not first[7]
+    assert second[7].runs[0].error is not None
+    assert second[7].runs[0].error.message == "worse"
+    assert (reader.reused, reader.validated) == (19, 1)
+
+
+def test_hostile_text_that_looks_like_page_structure_reads_as_without_memory() -> None:
+    tricky = [
+        '],"nextCursor":"evil"}',
+        '{"postSubmissionId":"p1"}',
+        '","status":"failed"},{"postSubmissionId":"p2',
+        "\\\",\\\"",
+        "💥 \u202e \x1b[2J",
+    ]
+    posts = [_post(f"p{i}", caption=tricky[i % len(tricky)]) for i in range(12)]
+    # A request holding an array and then a key named nextCursor, and a nested object
+    # that starts the way a post does.
+    posts[3]["request"]["extra"] = {"a": [1], "nextCursor": "x"}
+    posts[5]["request"]["extra"] = [{"postSubmissionId": "p6", "status": "failed"}]
+    reader = PageReader()
+    for round_ in range(4):
+        posts[(round_ * 5) % 12] = _post(
+            f"p{(round_ * 5) % 12}", caption=tricky[round_ % len(tricky)] + str(round_)
+        )
+        body = _page(*posts, cursor=f"c{round_}")
+        got = _poll(reader, [body])
+        assert got == _reference(body)
+        assert reader.next_cursor(reader.decode(body)) == f"c{round_}"
+
+
+def test_a_page_not_written_compactly_is_read_whole_and_correctly() -> None:
+    import json
+
+    posts = [_post(f"p{i}") for i in range(6)]
+    reader = PageReader()
+    for round_ in range(3):
+        posts[round_] = _post(f"p{round_}", message=f"round {round_}")
+        body = json.dumps({"items": posts, "nextCursor": None}, indent=1).encode()
+        got = _poll(reader, [body])
+        assert got == _reference(body)
+        assert reader.validated == (6 if round_ == 0 else 1)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pages_changing_shifting_and_shrinking_read_as_without_memory(seed: int) -> None:
+    """Random polls over three pages: posts change in place, new ones arrive at the top
+    (every page shifts), some stop failing, pages shrink. Every poll must read exactly as
+    a reader with no memory would, and an unchanged post must stay the same object."""
+    import random
+
+    rng = random.Random(seed)
+    posts = [_post(f"p{i}", caption=f"c{i}") for i in range(30)]
+    reader = PageReader()
+    previous: dict[str, Any] = {}
+    for _ in range(6):
+        for index in rng.sample(range(len(posts)), rng.randint(0, 4)):
+            posts[index] = _post(posts[index]["postSubmissionId"], message=str(rng.random()))
+        for _ in range(rng.randint(0, 2)):
+            posts.insert(0, _post(f"n{rng.random()}"))
+        for _ in range(rng.randint(0, 2)):
+            if len(posts) > 5:
+                posts.pop(rng.randrange(len(posts)))
+        size = rng.choice([10, 10, 10, 7])
+        chunks = [posts[start : start + size] for start in range(0, len(posts), size)]
+        bodies = [
+            _page(*chunk, cursor=None if n == len(chunks) - 1 else f"c{n}")
+            for n, chunk in enumerate(chunks)
+        ]
+        got = _poll(reader, bodies)
+        expected = [item for body in bodies for item in _reference(body)]
+        assert got == expected
+        for item in got:
+            before = previous.get(item.post_submission_id)
+            if before is not None and before == item:
+                assert before is item  # unchanged: not validated again
+        previous = {item.post_submission_id: item for item in got}
