@@ -73,8 +73,9 @@ async def run_in_slices(
     pause seconds; by default as the user's typing asks). Returns what ``work`` returns.
 
     The pause is the loop's, not one job's: when several jobs run at once (a poll's rows
-    and its filter facts), a slice waits until the pause after any other job's slice is
-    over, so together they never take more of the loop than one would."""
+    and its filter facts) while the user types, a slice waits until the pause after any
+    other job's slice is over, so together they take no more of the loop than one
+    would. Without a pause (nobody typing) they simply take turns at full speed."""
     global _loop_free_at
     while True:
         wait = _loop_free_at - time.perf_counter()

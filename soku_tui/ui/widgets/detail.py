@@ -156,5 +156,6 @@ class DetailPane(VerticalScroll):
         height = body.content_size.height
         body.update(text, layout=False)
         width = body.content_size.width
-        if not width or body.get_content_height(self.size, self.app.size, width) != height:
+        # Not laid out yet, or hidden (width 0): its next layout measures the new text.
+        if width and body.get_content_height(self.size, self.app.size, width) != height:
             body.refresh(layout=True)
