@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 from collections.abc import Generator
+from itertools import pairwise
 
 import pytest
 
@@ -92,5 +93,5 @@ async def test_jobs_running_at_once_share_one_pause() -> None:
         run_in_slices(work(), pace=(0, pause)), run_in_slices(work(), pace=(0, pause))
     )
     assert len(stamps) == 6
-    gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(stamps)]
     assert min(gaps) > pause / 2, gaps  # one slice (one step here) per pause, not two
