@@ -251,7 +251,7 @@ def test_hostile_text_that_looks_like_page_structure_reads_as_without_memory() -
         '],"nextCursor":"evil"}',
         '{"postSubmissionId":"p1"}',
         '","status":"failed"},{"postSubmissionId":"p2',
-        "\\\",\\\"",
+        '\\",\\"',
         "💥 \u202e \x1b[2J",
     ]
     posts = [_post(f"p{i}", caption=tricky[i % len(tricky)]) for i in range(12)]
