@@ -36,6 +36,10 @@ IDLE_AFTER_INPUT_SECONDS: Final = 3.0
 # The few cycles frozen per poll are small (a poll's futures and messages): a deep
 # collection this often keeps them from adding up without costing the user anything.
 IDLE_COLLECT_EVERY_SECONDS: Final = 300.0
+# A hold is meant for seconds of building. One that lasts longer is a poll waiting (for
+# the API's rate-limit window, or a slow server): collections resume meanwhile, so the
+# UI's garbage does not pile up for minutes.
+LONGEST_HOLD_SECONDS: Final = 20.0
 
 
 class Heap:
@@ -46,6 +50,7 @@ class Heap:
         self._was_enabled = gc.isenabled()  # put back by the last release, and close()
         self._froze = False  # something was frozen by us
         self._last_collect = time.monotonic()  # a new app has nothing to collect yet
+        self._held_since = 0.0
         # Bumped by close(): holds taken before it are released by it, not again later.
         self._epoch = 0
 
@@ -57,6 +62,7 @@ class Heap:
         """No collection until :meth:`release` of the token this returns (holds nest)."""
         if self._holds == 0:
             self._was_enabled = gc.isenabled()
+            self._held_since = time.monotonic()
             gc.disable()
         self._holds += 1
         return self._epoch
@@ -75,8 +81,15 @@ class Heap:
 
     def collect_if_idle(self, *, quiet_for: float) -> bool:
         """A full collection of everything, frozen or not, if no work is held, nobody typed
-        for a while and the last one is old enough. True if it ran."""
-        if self._holds or quiet_for < IDLE_AFTER_INPUT_SECONDS:
+        for a while and the last one is old enough. True if it ran.
+
+        Called every few seconds, it also ends the effect of a hold that has lasted too
+        long (see LONGEST_HOLD_SECONDS): collections resume, the hold stays counted."""
+        if self._holds:
+            if self._was_enabled and time.monotonic() - self._held_since > LONGEST_HOLD_SECONDS:
+                gc.enable()
+            return False
+        if quiet_for < IDLE_AFTER_INPUT_SECONDS:
             return False
         now = time.monotonic()
         if now - self._last_collect < IDLE_COLLECT_EVERY_SECONDS:

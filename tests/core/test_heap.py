@@ -77,3 +77,18 @@ def test_a_cycle_frozen_with_held_work_is_freed_by_the_idle_collection(
     assert gone() is not None  # frozen: ordinary collections do not see it
     assert heap.collect_if_idle(quiet_for=60)
     assert gone() is None
+
+
+def test_a_hold_that_lasts_too_long_lets_collections_resume(
+    heap: Heap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll waiting minutes for the API's rate-limit window must not keep the UI's
+    garbage from being collected all that time."""
+    token = heap.hold()
+    assert not heap.collect_if_idle(quiet_for=60)
+    assert not gc.isenabled()  # a hold of ordinary length
+    monkeypatch.setattr(heap_module, "LONGEST_HOLD_SECONDS", 0.0)
+    assert not heap.collect_if_idle(quiet_for=60)  # still no full collection…
+    assert gc.isenabled()  # …but the young ones are back
+    heap.release(token)
+    assert gc.isenabled()
