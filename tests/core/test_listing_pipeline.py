@@ -120,3 +120,30 @@ async def test_stopping_early_does_not_wait_for_a_page_nobody_will_read(
         again = await client.list_failed(page_size=PAGE)
     assert len(first.page.items) == PAGE
     assert len(again.submissions) > PAGE
+
+
+async def test_a_long_listing_waits_out_a_spent_read_budget_instead_of_overrunning_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading many pages on a small read budget: when the API says none is left, the
+    next page waits for the window to reset (every page arrives; no 429 on the way)."""
+    import functools
+    import time
+
+    import soku_tui.demo.api as demo_api
+
+    # A 2-second window instead of a minute, so the wait fits in a test.
+    monkeypatch.setattr(
+        demo_api, "SlidingWindow", functools.partial(demo_api.SlidingWindow, period=2.0)
+    )
+    with DemoServer(posts=120, read_limit_per_minute=3) as server:
+        async with SokuClient(base_url=server.base_url, api_key=DEMO_API_KEY, timeout=10) as c:
+            started = time.monotonic()
+            pages = [
+                result async for result in c.iter_failed_pages(page_size=20, parser=PageReader())
+            ]
+            took = time.monotonic() - started
+        failed = server.stats()["failedSubmissions"]
+    assert sum(len(result.page.items) for result in pages) == failed
+    assert len(pages) > 3  # more pages than one window allows
+    assert took >= 1.0  # it waited for the window at least once
