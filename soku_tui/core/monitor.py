@@ -228,11 +228,16 @@ def diff_in_steps(old: Snapshot, new: Snapshot) -> Generator[None, None, Snapsho
     # identity test spares comparing 50,000 posts field by field.
     other_object = yield from _not_in(new_ids, old_ids)
     changed = []
-    for submission in other_object:
+    for count, submission in enumerate(other_object, 1):
         post_id = submission.post_submission_id
         if post_id in old_ids and old_ids[post_id] != submission:
             changed.append(post_id)
+        if not count % _COMPARED_PER_STEP:
+            yield  # comparing two posts field by field takes ~8 µs; 500 of them, 4 ms
     return SnapshotDiff(tuple(added), tuple(removed), tuple(changed))
+
+
+_COMPARED_PER_STEP: Final = 100
 
 
 def _not_in(
