@@ -345,10 +345,11 @@ class SokuClient:
         Between pages, a spent rate-limit budget is waited out rather than overrun.
 
         ``parser`` replaces :func:`parse_page` (the monitor's reuses the previous poll's
-        objects) and runs in a worker thread, so reading a big page never holds up the
-        event loop. With it, the listing is pipelined: as soon as a page is decoded its
-        ``nextCursor`` is known, and the next page is requested while this one's entries
-        are read, so the network and the validation overlap instead of taking turns.
+        objects); it reads a page of ordinary size on the event loop and a body over
+        ``INLINE_PARSE_BYTES`` in a worker thread (see ``_work``). With it, the listing is
+        pipelined: as soon as a page is decoded its ``nextCursor`` is known, and the next
+        page is requested while this one's entries are read, so the network and the
+        validation overlap instead of taking turns.
         """
         params: dict[str, str | int | list[str]] = {
             "status": ["failed"],
@@ -654,7 +655,7 @@ class SokuClient:
 
 
 class PageParser(Protocol):
-    """Reads listing pages in two steps (both run in a worker thread): ``decode`` the body
+    """Reads listing pages in two steps (see ``_work`` for where they run): ``decode`` the body
     (``ValueError`` if it is not JSON), then ``read`` its entries (``PageShapeError`` if
     the JSON is not a page). ``next_cursor`` takes the decoded body. ``known`` is asked
     first, on the event loop: the page of a body read before, or None; it must be quick

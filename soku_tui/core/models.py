@@ -283,7 +283,7 @@ class Submission(_WithFacts):
         it; the post itself never changes)."""
         if self.request_json is None:
             return None
-        value = _loads(self.request_json)
+        value = load_json(self.request_json)
         return value if isinstance(value, dict) else None
 
     @property
@@ -353,6 +353,8 @@ class _StrictPage(_Model):
 _STRICT_PAGE: Final = TypeAdapter(_StrictPage)
 _STRICT_LIST: Final = TypeAdapter(tuple[Submission, ...])
 _SUBMISSION: Final = TypeAdapter(Submission)
+# One entry of a page, already decoded, as a Submission (ValidationError if unreadable).
+validate_submission: Final = _SUBMISSION.validate_python
 
 
 class PageShapeError(ValueError):
@@ -375,11 +377,11 @@ def parse_page(content: bytes) -> Page:
         return Page(items=page.items, next_cursor=page.next_cursor)
     except ValidationError:
         pass
-    data = _loads(content)
+    data = load_json(content)
     return parse_page_data(data)
 
 
-def _loads(content: bytes) -> Any:
+def load_json(content: bytes) -> Any:
     """orjson, or the stdlib parser for the valid JSON orjson refuses: a lone surrogate
     escape such as ``"\\ud800"`` (one hostile caption must not make a whole page
     unreadable; the sanitiser shows it as U+FFFD). Malformed JSON still raises."""
@@ -389,30 +391,35 @@ def _loads(content: bytes) -> Any:
         return json.loads(content)
 
 
+def page_entries(data: Any) -> list[Any]:
+    """The entries of a decoded page (``{"items": [...]}`` or a bare list), unread.
+    Raises ``PageShapeError`` for any other JSON."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        items: list[Any] = data["items"]
+        return items
+    raise PageShapeError(
+        "expected a JSON object with an 'items' list, or a JSON list of submissions"
+    )
+
+
+def page_cursor(data: Any) -> str | None:
+    """The cursor of the page after a decoded page, if it names one."""
+    cursor = data.get("nextCursor") if isinstance(data, dict) else None
+    return cursor if isinstance(cursor, str) and cursor else None
+
+
 def parse_page_data(data: Any) -> Page:
     """Item-by-item validation of already-decoded JSON (the slow, forgiving path)."""
-    cursor: Any = None
-    if isinstance(data, list):
-        raw_items: list[Any] = data
-    elif isinstance(data, dict) and isinstance(data.get("items"), list):
-        raw_items = data["items"]
-        cursor = data.get("nextCursor")
-    else:
-        raise PageShapeError(
-            "expected a JSON object with an 'items' list, or a JSON list of submissions"
-        )
     items: list[Submission] = []
     skipped = 0
-    for raw in raw_items:
+    for raw in page_entries(data):
         try:
-            items.append(_SUBMISSION.validate_python(raw))
+            items.append(validate_submission(raw))
         except ValidationError:
             skipped += 1
-    return Page(
-        items=tuple(items),
-        next_cursor=cursor if isinstance(cursor, str) and cursor else None,
-        skipped=skipped,
-    )
+    return Page(items=tuple(items), next_cursor=page_cursor(data), skipped=skipped)
 
 
 def parse_submission(content: bytes) -> Submission:
@@ -423,7 +430,7 @@ def parse_submission(content: bytes) -> Submission:
         if error.errors()[0]["type"] != "json_invalid":
             raise
         try:
-            data = _loads(content)  # lone surrogate escapes: see _loads
+            data = load_json(content)  # lone surrogate escapes: see load_json
         except ValueError:
             raise error from None
         return _SUBMISSION.validate_python(data)
@@ -450,10 +457,14 @@ __all__ = [
     "Run",
     "RunError",
     "Submission",
+    "load_json",
+    "page_cursor",
+    "page_entries",
     "parse_error_envelope",
     "parse_page",
     "parse_page_data",
     "parse_submission",
     "platform_name",
+    "validate_submission",
     "wire_names",
 ]

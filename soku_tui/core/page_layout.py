@@ -41,7 +41,7 @@ class Walk:
     middle: list[Any]
     regions: list[bytes]
     counts: list[int]
-    cursor: Any  # the body's "nextCursor", as JSON
+    tail: dict[str, Any]  # what follows the posts: {"nextCursor": …}
 
 
 def is_canonical(content: bytes, dumped: Sequence[bytes]) -> bool:
@@ -141,4 +141,4 @@ def walk(
             expanded.append(entry)
         else:
             expanded.extend([-1] * next(runs))
-    return Walk(expanded, middle, regions, counts, tail.get("nextCursor"))
+    return Walk(expanded, middle, regions, counts, tail)

@@ -17,7 +17,6 @@ thread (see ``SokuClient.iter_failed_pages``).
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from itertools import compress, repeat
@@ -25,12 +24,18 @@ from operator import attrgetter, is_not, itemgetter, ne
 from typing import Any, Final
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from soku_tui.core.models import Page, PageShapeError, Submission
+from soku_tui.core.models import (
+    Page,
+    Submission,
+    load_json,
+    page_cursor,
+    page_entries,
+    validate_submission,
+)
 from soku_tui.core.page_layout import Walk, is_canonical, walk
 
-_SUBMISSION: Final = TypeAdapter(Submission)
 _POST_ID: Final = itemgetter("postSubmissionId")
 _ID_OF: Final = attrgetter("post_submission_id")
 
@@ -48,14 +53,6 @@ _UNKNOWN: Final = _Unknown()
 # (None when some post has none: such a body is not remembered), and every entry's JSON
 # as orjson writes it (None when not made).
 _Entries = tuple[list[Submission], int, tuple[int, ...] | None, list[bytes] | None]
-
-
-def _loads(content: bytes) -> Any:
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        # Valid JSON that orjson refuses (a lone surrogate escape): see models._loads.
-        return json.loads(content)
 
 
 # Short strings that repeat across thousands of posts (statuses, platforms, accounts, error
@@ -215,33 +212,28 @@ class PageReader:
             )
             if walked is not None:
                 return _Walked(content, walked, previous)
-        return _Decoded(content, _loads(content))
+        return _Decoded(content, load_json(content))
 
     @staticmethod
     def next_cursor(data: Any) -> str | None:
         """The cursor of the page after ``data`` (decoded), if there is one."""
         if isinstance(data, _Walked):
-            cursor = data.walk.cursor
-        else:
-            if isinstance(data, _Decoded):
-                data = data.data
-            cursor = data.get("nextCursor") if isinstance(data, dict) else None
-        return cursor if isinstance(cursor, str) and cursor else None
+            return page_cursor(data.walk.tail)
+        return page_cursor(data.data if isinstance(data, _Decoded) else data)
 
     def read(self, data: Any) -> Page:
-        """The entries of a decoded body; raises ``PageShapeError`` for the wrong shape."""
+        """The entries of what ``decode`` returned; raises ``PageShapeError`` for the
+        wrong shape."""
         if isinstance(data, _Walked):
             return self._read_walked(data)
-        if isinstance(data, _Decoded):
-            decoded, data.data = data.data, None
-            page, fingerprints, dumped = self._read_entries(decoded)
-            del decoded  # see _Decoded
-            sizes = None
-            if dumped is not None and is_canonical(data.content, dumped):
-                sizes = tuple(map(len, dumped))
-            self._remember(data.content, page, fingerprints, sizes)
-            return page
-        return self._read_entries(data)[0]
+        decoded, data.data = data.data, None
+        page, fingerprints, dumped = self._read_entries(decoded)
+        del decoded  # see _Decoded
+        sizes = None
+        if dumped is not None and is_canonical(data.content, dumped):
+            sizes = tuple(map(len, dumped))
+        self._remember(data.content, page, fingerprints, sizes)
+        return page
 
     def _read_walked(self, walked: _Walked) -> Page:
         """A page whose unchanged posts were found in its bytes: those are last poll's
@@ -253,7 +245,7 @@ class PageReader:
         if skipped or fresh_prints is None or dumped is None:
             # Entries that are not plain posts: read the page the ordinary way instead.
             self.reused, self.validated = counters
-            return self.read(_Decoded(walked.content, _loads(walked.content)))
+            return self.read(_Decoded(walked.content, load_json(walked.content)))
         kept, kept_prints = previous.page.items, previous.fingerprints
         kept_sizes = previous.sizes or ()
         items: list[Submission] = []
@@ -309,14 +301,7 @@ class PageReader:
     def _read_entries(self, data: Any) -> tuple[Page, tuple[int, ...] | None, list[bytes] | None]:
         """The page, its posts' fingerprints (None if some post has none), and every
         entry's JSON as orjson writes it (None if not known)."""
-        if isinstance(data, list):
-            raw_items: list[Any] = data
-        elif isinstance(data, dict) and isinstance(data.get("items"), list):
-            raw_items = data["items"]
-        else:
-            raise PageShapeError(
-                "expected a JSON object with an 'items' list, or a JSON list of submissions"
-            )
+        raw_items = page_entries(data)
         read = self._read_well_formed(raw_items)
         items, skipped, fingerprints, dumped = (
             read if read is not None else self._read_one_by_one(raw_items)
@@ -348,7 +333,7 @@ class PageReader:
             raw = raw_items[index]
             _share_strings(raw)
             try:
-                posts[index] = _SUBMISSION.validate_python(raw)
+                posts[index] = validate_submission(raw)
             except ValidationError:
                 posts[index] = None
                 skipped += 1
@@ -377,7 +362,7 @@ class PageReader:
                 if isinstance(raw, dict):
                     _share_strings(raw)
                 try:
-                    submission = _SUBMISSION.validate_python(raw)
+                    submission = validate_submission(raw)
                 except ValidationError:
                     skipped += 1
                     continue

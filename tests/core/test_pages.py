@@ -236,7 +236,7 @@ def test_a_changed_page_decodes_only_the_posts_that_are_not_where_they_were(
     def no_full_decode(content: bytes) -> Any:
         raise AssertionError("the whole page was decoded")
 
-    monkeypatch.setattr(pages, "_loads", no_full_decode)
+    monkeypatch.setattr(pages, "load_json", no_full_decode)
     second = _poll(reader, [_page(*posts, cursor="c2")])
     assert [s.post_submission_id for s in second] == [f"p{i}" for i in range(20)]
     assert all(second[i] is first[i] for i in range(20) if i != 7)
