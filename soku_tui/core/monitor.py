@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import compress, filterfalse
+from itertools import compress
 from operator import attrgetter, is_not, not_
 from typing import Any, Final, Literal
 
@@ -29,7 +29,7 @@ from soku_tui.core.errors import RateLimitInfo, SokuApiError, SokuBadResponse, S
 from soku_tui.core.heap import Heap
 from soku_tui.core.models import Submission
 from soku_tui.core.pages import PageReader
-from soku_tui.core.slices import CHUNK, chunks, finish, run_in_slices
+from soku_tui.core.slices import chunks, finish, run_in_slices
 
 log = logging.getLogger("soku_tui.monitor")
 _POST_ID = attrgetter("post_submission_id")
@@ -126,9 +126,27 @@ class Snapshot:
     ) -> Generator[None, None, Snapshot]:
         """:meth:`build` in steps of a few ms, for :func:`soku_tui.core.slices.run_in_slices`.
 
-        The bulk comparisons run as C loops (map/compress/filterfalse) over chunks of
+        The bulk comparisons run as C loops (map/compress) over chunks of
         posts: 50,000 posts in a few ms each instead of a Python step per post.
         """
+        built, _ = yield from cls._built_in_steps(
+            submissions, fetched_at=fetched_at, skipped=skipped, etag=etag, previous=previous
+        )
+        return built
+
+    @classmethod
+    def _built_in_steps(
+        cls,
+        submissions: Sequence[Submission],
+        *,
+        fetched_at: datetime | None,
+        skipped: int,
+        etag: str | None,
+        previous: Snapshot | None,
+    ) -> Generator[None, None, tuple[Snapshot, _Changes | None]]:
+        """The snapshot, and when it was carried over from ``previous``, the posts that
+        arrived in it and left it (new objects and the ones they replace): the diff is
+        made from those, instead of comparing 50,000 posts again."""
         # A submission listed twice (pages shifting under us) counts once; last wins.
         by_id: dict[str, Submission] = {}
         for chunk in chunks(submissions):
@@ -137,8 +155,8 @@ class Snapshot:
         if previous is not None and previous.run_failures is not None:
             updated = yield from previous._updated_in_steps(by_id)
             if updated is not None:
-                ordered, failures = updated
-                return cls(ordered, by_id, fetched_at, skipped, etag, failures)
+                ordered, failures, changes = updated
+                return cls(ordered, by_id, fetched_at, skipped, etag, failures), changes
         posts = list(by_id.values())
         keys: list[tuple[float, str]] = []
         for chunk in chunks(posts):
@@ -151,18 +169,19 @@ class Snapshot:
         for chunk in chunks(posts):
             failures += sum(map(_failed_runs, chunk))
             yield
-        return cls(ordered, by_id, fetched_at, skipped, etag, failures)
+        return cls(ordered, by_id, fetched_at, skipped, etag, failures), None
 
     def _updated_in_steps(
         self, by_id: Mapping[str, Submission]
-    ) -> Generator[None, None, tuple[tuple[Submission, ...], int] | None]:
-        """This snapshot's order and failure count carried over to ``by_id``, or None when
-        so much changed that sorting everything again is the cheaper way."""
+    ) -> Generator[None, None, tuple[tuple[Submission, ...], int, _Changes] | None]:
+        """This snapshot's order and failure count carried over to ``by_id``, with what
+        arrived and left; None when so much changed that sorting everything again is the
+        cheaper way."""
         old = self.by_id
         arrived = yield from _not_in(by_id, old)
         left = yield from _not_in(old, by_id)
         if not arrived and not left:
-            return self.submissions, self.run_failures or 0
+            return self.submissions, self.run_failures or 0, (arrived, left)
         if len(arrived) + len(left) > len(by_id) // 8:
             return None
         ordered: list[Submission] = []
@@ -180,7 +199,7 @@ class Snapshot:
             yield
         failures = (self.run_failures or 0) - sum(_failed_runs(s) for s in left)
         failures += sum(_failed_runs(s) for s in arrived)
-        return tuple(ordered), failures
+        return tuple(ordered), failures, (arrived, left)
 
     @property
     def failed_run_count(self) -> int:
@@ -210,30 +229,51 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> SnapshotDiff:
 def diff_in_steps(old: Snapshot, new: Snapshot) -> Generator[None, None, SnapshotDiff]:
     """:func:`diff_snapshots` in steps (see :meth:`Snapshot.build_in_steps`), in the new
     (or, for the removed, the old) snapshot's order."""
-    old_ids = old.by_id
-    new_ids = new.by_id
-    added: list[str] = []
-    new_list = list(new_ids)
-    yield
-    for chunk in chunks(new_list):
-        added.extend(filterfalse(old_ids.__contains__, chunk))
-        yield
-    removed: list[str] = []
-    old_list = list(old_ids)
-    yield
-    for chunk in chunks(old_list):
-        removed.extend(filterfalse(new_ids.__contains__, chunk))
-        yield
     # Unchanged posts are the same objects from poll to poll (see core/pages.py): the
     # identity test spares comparing 50,000 posts field by field.
-    other_object = yield from _not_in(new_ids, old_ids)
-    changed = []
-    for count, submission in enumerate(other_object, 1):
+    arrived = yield from _not_in(new.by_id, old.by_id)
+    left = yield from _not_in(old.by_id, new.by_id)
+    return (yield from _diff_of_changes(old, new, (arrived, left)))
+
+
+def build_and_diff_in_steps(
+    submissions: Sequence[Submission], *, previous: Snapshot, skipped: int, etag: str | None
+) -> Generator[None, None, tuple[Snapshot, SnapshotDiff]]:
+    """The snapshot of ``submissions`` built from ``previous``, and its diff against it:
+    the posts that arrived and left are found once, for both."""
+    new, changes = yield from Snapshot._built_in_steps(
+        submissions, fetched_at=None, skipped=skipped, etag=etag, previous=previous
+    )
+    if changes is None:
+        diff = yield from diff_in_steps(previous, new)
+    else:
+        diff = yield from _diff_of_changes(previous, new, changes)
+    return new, diff
+
+
+# The posts of the new snapshot that the old one lacks or holds as another object, and
+# the posts of the old one that the new one lacks or holds as another object.
+_Changes = tuple[list[Submission], list[Submission]]
+
+
+def _diff_of_changes(
+    old: Snapshot, new: Snapshot, changes: _Changes
+) -> Generator[None, None, SnapshotDiff]:
+    arrived, left = changes
+    old_ids, new_ids = old.by_id, new.by_id
+    added: list[str] = []
+    changed: list[str] = []
+    for count, submission in enumerate(arrived, 1):
         post_id = submission.post_submission_id
-        if post_id in old_ids and old_ids[post_id] != submission:
+        before = old_ids.get(post_id)
+        if before is None:
+            added.append(post_id)
+        elif before != submission:
             changed.append(post_id)
         if not count % _COMPARED_PER_STEP:
             yield  # comparing two posts field by field takes ~8 µs; 500 of them, 4 ms
+    yield
+    removed = [s.post_submission_id for s in left if s.post_submission_id not in new_ids]
     return SnapshotDiff(tuple(added), tuple(removed), tuple(changed))
 
 
@@ -249,10 +289,8 @@ def _not_in(
     yield
     values = list(posts.values())
     yield
-    for start in range(0, len(ids), CHUNK):
-        chunk = values[start : start + CHUNK]
-        looked_up = map(other.get, ids[start : start + CHUNK])
-        found.extend(compress(chunk, map(is_not, looked_up, chunk)))
+    for id_chunk, chunk in zip(chunks(ids), chunks(values), strict=True):
+        found.extend(compress(chunk, map(is_not, map(other.get, id_chunk), chunk)))
         yield
     return found
 
@@ -502,28 +540,19 @@ class Monitor:
             reader.commit()
             # Sorting and diffing 50,000 posts is CPU work: a few ms at a time between the
             # screen's events (not in a thread: see core/slices.py).
-            built = await run_in_slices(self._build_in_steps(collected, skipped, new_etag))
+            # Against the last good snapshot, not a partial one: "new since last poll".
+            built = await run_in_slices(
+                build_and_diff_in_steps(
+                    collected, previous=self.snapshot, skipped=skipped, etag=new_etag
+                )
+            )
         return self._succeed(built, started, pages, wire)
 
-    def _build_in_steps(
-        self, collected: list[Submission], skipped: int, etag: str | None
-    ) -> Generator[None, None, tuple[Snapshot, SnapshotDiff]]:
-        new = yield from Snapshot.build_in_steps(
-            collected, fetched_at=None, skipped=skipped, etag=etag, previous=self.snapshot
-        )
-        # Against the last good snapshot, not a partial one: "new since last poll".
-        diff = yield from diff_in_steps(self.snapshot, new)
-        return new, diff
-
     async def _emit_progress(self, collected: list[Submission], skipped: int, pages: int) -> None:
-        def build() -> Generator[None, None, tuple[Snapshot, SnapshotDiff]]:
-            partial = yield from Snapshot.build_in_steps(
-                collected, fetched_at=None, skipped=skipped, previous=self._progress_snapshot
-            )
-            diff = yield from diff_in_steps(self._progress_snapshot or self.snapshot, partial)
-            return partial, diff
-
-        partial, diff = await run_in_slices(build())
+        previous = self._progress_snapshot or self.snapshot
+        partial, diff = await run_in_slices(
+            build_and_diff_in_steps(collected, previous=previous, skipped=skipped, etag=None)
+        )
         self._emit(
             MonitorUpdate(
                 partial,

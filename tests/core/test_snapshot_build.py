@@ -87,3 +87,36 @@ def test_duplicates_count_once_in_an_incremental_build() -> None:
         Snapshot.build(listed, fetched_at=None, previous=previous),
         Snapshot.build(listed, fetched_at=None),
     )
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_diff_made_with_the_build_equals_comparing_the_snapshots(seed: int) -> None:
+    """A poll finds what arrived and left once, for the snapshot and its diff: the diff
+    must be exactly the one a full comparison of the two snapshots gives."""
+    from soku_tui.core.monitor import build_and_diff_in_steps, diff_snapshots
+    from soku_tui.core.slices import finish
+
+    rng = random.Random(seed)
+    posts = {i: _submission(i) for i in range(300)}
+    previous = Snapshot.build(list(posts.values()), fetched_at=None)
+    for _ in range(rng.choice((0, 5, 30, 120))):  # 120: too many for a carried-over order
+        index = rng.randrange(0, 450)
+        action = rng.choice(("change", "remove", "add", "same"))
+        if action == "remove":
+            posts.pop(index, None)
+        elif action == "same" and index in posts:  # an equal post, as another object
+            posts[index] = _submission(index)
+        else:
+            posts[index] = _submission(index, failed_runs=rng.randrange(1, 4))
+    new, diff = finish(
+        build_and_diff_in_steps(list(posts.values()), previous=previous, skipped=0, etag=None)
+    )
+    assert diff == diff_snapshots(previous, new)
+    old_ids, new_ids = previous.by_id, new.by_id
+    assert set(diff.added) == set(new_ids) - set(old_ids)
+    assert set(diff.removed) == set(old_ids) - set(new_ids)
+    assert set(diff.changed) == {
+        post_id
+        for post_id, post in new_ids.items()
+        if post_id in old_ids and old_ids[post_id] != post
+    }
