@@ -26,8 +26,10 @@ Why it needs managing at all (measured on the project's 2-core machine, 50,000 p
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
+from collections.abc import Iterator
 from typing import Final
 
 __all__ = ["Heap"]
@@ -78,6 +80,15 @@ class Heap:
             self._froze = True
             if self._was_enabled:
                 gc.enable()
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """:meth:`hold` for the block, released however it ends."""
+        token = self.hold()
+        try:
+            yield
+        finally:
+            self.release(token)
 
     def collect_if_idle(self, *, quiet_for: float) -> bool:
         """A full collection of everything, frozen or not, if no work is held, nobody typed

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import logging
 import random
 import time
@@ -492,12 +493,8 @@ class Monitor:
         reader.begin()
         # No garbage collection while the pages are read and the snapshot is built (see
         # core/heap.py): the collector would walk every young 50,000-entry structure.
-        hold = self._heap.hold() if self._heap is not None else None
-        try:
+        with self._heap.holding() if self._heap is not None else contextlib.nullcontext():
             return await self._read_pages(reader, since, etag, first_load, started)
-        finally:
-            if self._heap is not None and hold is not None:
-                self._heap.release(hold)
 
     async def _read_pages(
         self,

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -241,15 +241,10 @@ class SokuApp(App[None]):
             note_input()  # slices make room; idle collections and toasts wait
         await super().on_event(event)
 
-    @contextlib.contextmanager
-    def building(self) -> Iterator[None]:
+    def building(self) -> contextlib.AbstractContextManager[None]:
         """Around work that builds structures over every post (rows, facts): no garbage
         collection meanwhile, and what it built is frozen after (see core/heap.py)."""
-        hold = self.heap.hold()
-        try:
-            yield
-        finally:
-            self.heap.release(hold)
+        return self.heap.holding()
 
     def _collect_when_idle(self) -> None:
         """Every few seconds: a full collection if nobody is typing and nothing is being
