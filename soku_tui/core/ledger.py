@@ -265,6 +265,10 @@ class RetryLedger:
     def get(self, key: str) -> LedgerEntry | None:
         return self._current().entries.get(key)
 
+    def by_post(self) -> Mapping[str, tuple[LedgerEntry, ...]]:
+        """Every entry, grouped by post id, as currently on disk."""
+        return self._current().by_post
+
     def for_post(self, post_id: str) -> tuple[LedgerEntry, ...]:
         """Entries of one post, oldest first."""
         items = self._current().by_post.get(post_id, ())

@@ -330,6 +330,18 @@ def _done_phrase(entry: LedgerEntry) -> str:
 # ---- the service -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class VerdictEpoch:
+    """What retry verdicts depend on besides the post itself, in two parts: ``mode``
+    (read-only, or sending blocked) holds for every post; ``posts`` holds, per post that
+    has any, its ledger entries and its targets being sent. A post's verdicts are the
+    same again while both its parts are: a retry re-judges its own post, not the
+    other 26,000 posts with a failed 500 run."""
+
+    mode: object
+    posts: Mapping[str, object]
+
+
 @dataclass(slots=True)
 class _Flight:
     post_id: str
@@ -391,11 +403,15 @@ class RetryService:
             for run in submission.runs
         )
 
-    def verdict_epoch(self) -> tuple[object, ...]:
-        """What verdicts depend on besides the post itself: the ledger, the retries in
-        flight, read-only or blocked. Equal epochs give a post the same verdicts again, so
-        a table of 50,000 posts rebuilds only the rows of posts that changed."""
-        return (self.ledger.entries(), tuple(self._flights), self._mode_reason())
+    def verdict_epoch(self) -> VerdictEpoch:
+        """What verdicts depend on besides the post itself (see :class:`VerdictEpoch`):
+        a table of 50,000 posts rebuilds only the rows whose verdicts may have changed."""
+        posts: dict[str, object] = dict(self.ledger.by_post())
+        for flight in self._flights.values():
+            posts[flight.post_id] = (posts.get(flight.post_id), self._busy_targets(flight.post_id))
+        # In a tuple: the mode is None when sending is allowed, and a None epoch tells the
+        # row cache that nothing is known.
+        return VerdictEpoch((self._mode_reason(),), posts)
 
     def can_retry(self, submission: Submission, target_id: str | None = None) -> str | None:
         """None if a retry may go ahead, else the reason why not (for greying out keys)."""
@@ -933,6 +949,7 @@ __all__ = [
     "RetryService",
     "RetryState",
     "RunVerdict",
+    "VerdictEpoch",
     "idempotency_key",
     "narrow_request",
     "summarize",

@@ -3,17 +3,19 @@
 Building a :class:`PostRow` (its runs, marks and retry verdicts) costs tens of µs; 50,000
 of them on every poll is a second of CPU. Between two polls almost every post is the
 very same object (see :mod:`soku_tui.core.pages`), so a row is reused when its post is
-``is``-identical, its retry state, acknowledgement and mark are unchanged, and — only for
-posts with a failed 500 run, the only ones whose verdicts depend on anything but the post
-— the retry service's :meth:`~soku_tui.core.retry.RetryService.verdict_epoch` is equal.
+``is``-identical, its retry state, acknowledgement and mark are unchanged, and its part
+of the retry verdicts' epoch is too: its own ledger entries and sends (``post_epochs``)
+and — only for posts with a failed 500 run, the only ones whose verdicts depend on it —
+what holds for every post (``epoch``: read-only, sending blocked). See
+:class:`~soku_tui.core.retry.VerdictEpoch`.
 
 Even *checking* 50,000 posts one by one in Python costs ~100 ms per poll, all of it
 holding the GIL the event loop needs. So the check is done in bulk, in C: rows are kept
 by ``id()`` of their post object (the cache keeps each post alive, so a live id is never
 reused for another object), a set difference finds the post objects not seen before,
 and ``map`` looks the others up. Python-level work is then proportional to what changed:
-new or changed posts, posts whose retry state, acknowledgement or mark changed (a few),
-and, when the epoch changed, the posts with a failed 500 run.
+new or changed posts, posts whose retry state, acknowledgement, mark or own epoch
+changed (a few), and, when the shared epoch changed, the posts with a failed 500 run.
 
 Pure data, no widgets; :meth:`RowCache.rows_in_steps` builds in small steps, so the
 screen can run it on the event loop in slices (see :mod:`soku_tui.core.slices`).
@@ -31,9 +33,10 @@ from soku_tui.core.slices import CHUNK, chunks, finish
 from soku_tui.ui.rows import CanRetry, post_row
 from soku_tui.ui.widgets.post_rows import PostRow
 
-# What a row shows besides its post: retry state, acknowledged, marked.
-_Extra = tuple[str | None, bool, bool]
-_PLAIN: _Extra = (None, False, False)
+# What a row depends on besides its post: retry state, acknowledged, marked (all shown),
+# and the post's own part of the retry verdicts' epoch (its ledger entries and sends).
+_Extra = tuple[str | None, bool, bool, object]
+_PLAIN: _Extra = (None, False, False, None)
 # id(post) → (the post, kept alive so its id stays its own; its row)
 _Entry = tuple[Submission, PostRow]
 _row_of = itemgetter(1)
@@ -45,11 +48,17 @@ def _depends_on_epoch(submission: Submission) -> bool:
 
 
 def _extras(
-    states: Mapping[str, str], acknowledged: Set[str], marked: Set[str]
+    states: Mapping[str, str],
+    acknowledged: Set[str],
+    marked: Set[str],
+    post_epochs: Mapping[str, object],
 ) -> dict[str, _Extra]:
-    """The posts whose row shows more than the post itself (a handful), by post id."""
-    ids = set(states) | set(acknowledged) | set(marked)
-    return {pid: (states.get(pid), pid in acknowledged, pid in marked) for pid in ids}
+    """The posts whose row depends on more than the post itself (a handful), by post id."""
+    ids = set(states) | set(acknowledged) | set(marked) | set(post_epochs)
+    return {
+        pid: (states.get(pid), pid in acknowledged, pid in marked, post_epochs.get(pid))
+        for pid in ids
+    }
 
 
 class RowCache:
@@ -74,6 +83,7 @@ class RowCache:
         acknowledged: Set[str] = frozenset(),
         marked: Set[str] = frozenset(),
         epoch: object = None,
+        post_epochs: Mapping[str, object] | None = None,
     ) -> list[PostRow]:
         return finish(
             self.rows_in_steps(
@@ -83,6 +93,7 @@ class RowCache:
                 acknowledged=acknowledged,
                 marked=marked,
                 epoch=epoch,
+                post_epochs=post_epochs,
             )
         )
 
@@ -95,6 +106,7 @@ class RowCache:
         acknowledged: Set[str] = frozenset(),
         marked: Set[str] = frozenset(),
         epoch: object = None,
+        post_epochs: Mapping[str, object] | None = None,
     ) -> Generator[None, None, list[PostRow]]:
         """``rows`` as a generator that yields after each row it builds, for
         :func:`soku_tui.core.slices.run_in_slices`.
@@ -105,7 +117,7 @@ class RowCache:
         returns its rows but leaves the cache to the newer one.
         """
         posts = submissions if isinstance(submissions, list | tuple) else list(submissions)
-        extras = _extras(retry_states or {}, acknowledged, marked)
+        extras = _extras(retry_states or {}, acknowledged, marked, post_epochs or {})
         started = self._commits
         old, old_extras = self._entries, self._extras
         old_epoch, old_epoch_bound = self._epoch, self._epoch_bound

@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 from soku_tui.core.models import Submission
 from soku_tui.core.monitor import MIN_INTERVAL, MonitorUpdate
 from soku_tui.core.notify import Notice
+from soku_tui.core.retry import VerdictEpoch
 from soku_tui.core.sanitize import clean
 from soku_tui.core.slices import finish, run_in_slices
 from soku_tui.output import json_line, post_json
@@ -89,7 +90,7 @@ SLICED_ROWS: Final = 2000
 RowsReason = Literal["poll", "resume", "view", "retry", "profile"]
 # What building rows needs, read on the event loop: the update, acknowledgements, retry
 # states, marks and the retry service's verdict epoch.
-RowsJob = tuple[MonitorUpdate, Any, dict[str, str], frozenset[str], object]
+RowsJob = tuple[MonitorUpdate, Any, dict[str, str], frozenset[str], VerdictEpoch]
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,8 @@ class MonitorScreen(Screen[None]):
             states,
             acknowledged=view.acknowledged,
             marked=marks,
-            epoch=epoch,
+            epoch=epoch.mode,
+            post_epochs=epoch.posts,
         )
         return view, rows
 
