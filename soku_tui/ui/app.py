@@ -181,7 +181,7 @@ class SokuApp(App[None]):
         self.acks = AckStore.in_state_dir(config.state_dir, audit=self.audit, clock=config.clock)
 
     def get_default_screen(self) -> Screen[Any]:
-        return MonitorScreen(self.config)
+        return MonitorScreen()
 
     def on_mount(self) -> None:
         heartbeat.start_from_env()  # benchmarks only (bench/); no-op otherwise

@@ -152,9 +152,9 @@ class MonitorScreen(Screen[None]):
             self.update = update
             self.notice = notice
 
-    def __init__(self, config: AppConfig) -> None:
+    def __init__(self) -> None:
+        # The config is read live from the app (see ``config``): a profile switch replaces it.
         super().__init__()
-        del config  # read live from the app: a profile switch replaces it
         self._update: MonitorUpdate | None = None
         self._retry = RetryFlow(self)
         self._view_options = ViewOptions()
@@ -313,8 +313,8 @@ class MonitorScreen(Screen[None]):
                 self._render_rows_sliced()
             self._show_header()  # at once; the counts follow with the rows
             return
-        view, rows = self._build_rows(job)
-        self._set_rows(view, PreparedRows.of(rows), reason)
+        view, rows = finish(self._prepared_in_steps(job))
+        self._set_rows(view, rows, reason)
 
     def _rows_job(self) -> RowsJob | None:
         """Everything a render needs, read on the event loop."""
@@ -329,10 +329,6 @@ class MonitorScreen(Screen[None]):
             frozenset(self._marks),
             retry.verdict_epoch(),
         )
-
-    def _build_rows(self, job: RowsJob) -> tuple[View, list[PostRow]]:
-        """The view and its rows, at once."""
-        return finish(self._rows_in_steps(job))
 
     def _rows_in_steps(self, job: RowsJob) -> Generator[None, None, tuple[View, list[PostRow]]]:
         """The view and its rows, in small steps (see :mod:`soku_tui.core.slices`)."""

@@ -81,11 +81,13 @@ class PauseBanner(Static):
 
     def __init__(self) -> None:
         super().__init__("")
+        self._shown: tuple[datetime, int] | None = None
 
     def show(self, paused_at: datetime | None, new_failures: int) -> None:
         self.set_class(paused_at is not None, "-paused")
-        if paused_at is None:
-            return
+        if paused_at is None or (paused_at, new_failures) == self._shown:
+            return  # every poll while paused re-shows it: unchanged, it costs nothing
+        self._shown = (paused_at, new_failures)
         # Most important first: on a narrow terminal the end is cut off.
         noun = "failure" if new_failures == 1 else "failures"
         text = Text(f"⏸ PAUSED · +{new_failures} new {noun} since pause", style="bold")
