@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -155,23 +156,32 @@ async def bench_times(count: int) -> list[tuple[str, str]]:
     return results
 
 
+@contextlib.contextmanager
+def terminal_bytes(app: App[Any]) -> Iterator[list[int]]:
+    """The size of each screen update ``app`` writes while the block runs: what
+    App._display would write to a real terminal (a headless app skips writing)."""
+    from textual._compositor import CompositorUpdate
+
+    written: list[int] = []
+    display = app._display
+
+    def spy(screen: Any, renderable: Any) -> None:
+        if isinstance(renderable, CompositorUpdate):
+            written.append(len(renderable.render_segments(app.console).encode()))
+        display(screen, renderable)
+
+    app._display = spy  # type: ignore[method-assign]
+    try:
+        yield written
+    finally:
+        app._display = display  # type: ignore[method-assign]
+
+
 async def bench_bytes(count: int) -> list[tuple[str, str]]:
     rows = make_rows(count)
     app = TableApp()
-    written: list[int] = []
     results: list[tuple[str, str]] = []
     async with app.run_test(size=(160, 48)) as pilot:
-        from textual._compositor import CompositorUpdate
-
-        display = app._display
-
-        def spy(screen: Any, renderable: Any) -> None:
-            # What App._display would write to a real terminal (headless skips writing).
-            if isinstance(renderable, CompositorUpdate):
-                written.append(len(renderable.render_segments(app.console).encode()))
-            display(screen, renderable)
-
-        app._display = spy  # type: ignore[method-assign]
         table = app.query_one(PostTable)
         table.set_rows(rows)
         table.focus()
@@ -179,10 +189,10 @@ async def bench_bytes(count: int) -> list[tuple[str, str]]:
         await pilot.pause()
 
         async def measure(action: Callable[[], None]) -> int:
-            written.clear()
-            action()
-            await pilot.pause()
-            await pilot.pause()
+            with terminal_bytes(app) as written:
+                action()
+                await pilot.pause()
+                await pilot.pause()
             return sum(written)
 
         idle = await measure(lambda: table.set_rows([dataclasses.replace(r) for r in rows]))

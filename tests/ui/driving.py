@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey  # not exported; the footer is made of these
@@ -22,6 +23,9 @@ from soku_tui.ui.app import SokuApp
 from soku_tui.ui.screens.monitor import MonitorScreen
 from soku_tui.ui.widgets.post_rows import RowKey
 from soku_tui.ui.widgets.post_table import PostTable
+
+# The ``make_app`` fixture (tests/ui/conftest.py): an app on a demo server, with overrides.
+MakeApp = Callable[..., SokuApp]
 
 SIZE = (120, 36)
 # Safety nets only: the demo answers in milliseconds and settles a retry in 0.2 s, but
@@ -97,8 +101,8 @@ async def highlight(pilot: Pilot[None], key: RowKey) -> None:
 _SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)" y="[\d.]+"[^>]*?line-(\d+)\)">([^<]*)</text>')
 
 
-def screen_text(app: SokuApp, svg: str | None = None) -> str:
-    """The screen as plain text, one line per terminal row, read from an SVG export."""
+def screen_lines(app: App[Any], svg: str | None = None) -> list[str]:
+    """The screen as text, one string per terminal row, read from an SVG export."""
     svg = svg if svg is not None else app.export_screenshot()
     cell_px = 0.61 * 20  # Rich's SVG export: 20 px font, 0.61 em per cell
     cells: dict[int, dict[int, str]] = {}
@@ -109,8 +113,13 @@ def screen_text(app: SokuApp, svg: str | None = None) -> str:
         row = ""
         for column, text in sorted(cells.get(number, {}).items()):
             row += " " * max(0, column - cell_len(row)) + text
-        rows.append(row.replace("\xa0", " ").rstrip())
-    return "\n".join(rows)
+        rows.append(row.replace("\xa0", " ").rstrip("\n"))
+    return rows
+
+
+def screen_text(app: SokuApp, svg: str | None = None) -> str:
+    """The screen as plain text, one line per terminal row, trailing blanks dropped."""
+    return "\n".join(line.rstrip() for line in screen_lines(app, svg))
 
 
 def footer_key(app: SokuApp, key: str) -> FooterKey:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from tests.core.hostile_corpus import ESC, FORBIDDEN_EXCEPT_NEWLINE, HOSTILE, HO
 from tests.ui.conftest import FIXED_NOW
 from tests.ui.driving import (
     SIZE,
+    MakeApp,
     first_post,
     first_run_with_status,
     footer_key,
@@ -44,7 +45,6 @@ from tests.ui.driving import (
     wait_until,
 )
 
-MakeApp = Callable[..., SokuApp]
 FINAL_RETRY_STATES = ("retried → ok", "failed again", "partly failed")
 
 

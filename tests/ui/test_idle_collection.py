@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,10 +13,7 @@ import pytest
 import soku_tui.core.heap as heap_module
 import soku_tui.core.slices as slices
 from soku_tui.demo.server import DemoServer
-from soku_tui.ui.app import SokuApp
-from tests.ui.driving import SIZE, poll
-
-MakeApp = Callable[..., SokuApp]
+from tests.ui.driving import SIZE, MakeApp, poll
 
 
 @pytest.fixture

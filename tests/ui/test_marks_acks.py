@@ -23,6 +23,7 @@ from soku_tui.ui.widgets.detail import DetailPane
 from tests.core.hostile_corpus import ESC
 from tests.ui.driving import (
     SIZE,
+    MakeApp,
     highlight,
     monitor,
     poll,
@@ -33,8 +34,6 @@ from tests.ui.driving import (
     table,
     wait_until,
 )
-
-MakeApp = Callable[..., SokuApp]
 
 
 def statuses(submission: Submission) -> list[int | None]:

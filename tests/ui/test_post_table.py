@@ -7,7 +7,6 @@ widget's internals.
 from __future__ import annotations
 
 import dataclasses
-import html
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from soku_tui.ui.widgets.post_table import (
 from soku_tui.ui.widgets.table_layout import post_columns, run_columns, short_age
 from soku_tui.ui.widgets.table_model import TableModel
 from soku_tui.ui.widgets.table_render import TableStyles, render_post, render_run
+from tests.ui.driving import screen_lines
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SIZE = (120, 36)
@@ -108,25 +108,6 @@ class TableApp(App[None]):
     @property
     def table(self) -> PostTable:
         return self.query_one(PostTable)
-
-
-_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)" y="[\d.]+"[^>]*?line-(\d+)\)">([^<]*)</text>')
-
-
-def screen_lines(app: App[None]) -> list[str]:
-    """The screen as text, one string per terminal row, from an SVG screenshot."""
-    svg = app.export_screenshot()
-    char_width = 0.61 * 20  # Rich's SVG export: 20 px font, 0.61 em per cell
-    cells: dict[int, dict[int, str]] = {}
-    for x, line, text in _TEXT.findall(svg):
-        cells.setdefault(int(line), {})[round(float(x) / char_width)] = html.unescape(text)
-    lines = []
-    for number in range(app.size.height):
-        row = ""
-        for column, text in sorted(cells.get(number, {}).items()):
-            row += " " * max(0, column - cell_len(row)) + text
-        lines.append(row.replace("\xa0", " ").rstrip("\n"))
-    return lines
 
 
 def screen(app: App[None]) -> str:

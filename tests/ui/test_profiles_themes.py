@@ -7,7 +7,7 @@ The profiles test goes through the real path: a TOML config file with two profil
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,7 @@ from soku_tui.config import load_settings
 from soku_tui.demo.server import DEMO_API_KEY, DemoServer
 from soku_tui.ui.app import AppConfig, SokuApp
 from tests.ui.conftest import FIXED_NOW
-from tests.ui.driving import SIZE, monitor, poll, screen_text, table, wait_until
-
-MakeApp = Callable[..., SokuApp]
+from tests.ui.driving import SIZE, MakeApp, monitor, poll, screen_text, table, wait_until
 
 
 @pytest.fixture

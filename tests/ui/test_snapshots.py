@@ -11,8 +11,6 @@ then look at the SVGs in tests/ui/snapshots/ before committing them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from textual.pilot import Pilot
 
@@ -24,8 +22,8 @@ from soku_tui.ui.screens.help import HelpScreen
 from soku_tui.ui.screens.monitor import MonitorScreen
 from soku_tui.ui.widgets.post_table import PostTable
 from tests.ui.conftest import assert_snapshot
+from tests.ui.driving import MakeApp
 
-MakeApp = Callable[..., SokuApp]
 PINNED_PORT = 8765  # the demo-server command's default port
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from bench.bench_table import make_rows
+from bench.bench_table import make_rows, terminal_bytes
 from soku_tui.ui.widgets.post_table import PostTable
 
 START = datetime(2026, 3, 2, 9, 30, 30, tzinfo=UTC)
@@ -38,23 +38,10 @@ class TableApp(App[None]):
 
 
 async def _measure(app: TableApp, pilot: Any, action: Callable[[], None]) -> int:
-    from textual._compositor import CompositorUpdate
-
-    written: list[int] = []
-    display = app._display
-
-    def spy(screen: Any, renderable: Any) -> None:
-        if isinstance(renderable, CompositorUpdate):
-            written.append(len(renderable.render_segments(app.console).encode()))
-        display(screen, renderable)
-
-    app._display = spy  # type: ignore[method-assign]
-    try:
+    with terminal_bytes(app) as written:
         action()
         await pilot.pause()
         await pilot.pause()
-    finally:
-        app._display = display  # type: ignore[method-assign]
     return sum(written)
 
 

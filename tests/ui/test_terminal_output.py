@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable
 
 import pytest
 from textual.geometry import Region
@@ -19,6 +18,7 @@ from soku_tui.ui.app import SokuApp
 from soku_tui.ui.widgets.detail import DetailPane
 from tests.ui.driving import (
     SIZE,
+    MakeApp,
     highlight,
     monitor,
     poll,
@@ -30,7 +30,6 @@ from tests.ui.driving import (
     wait_until,
 )
 
-MakeApp = Callable[..., SokuApp]
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 

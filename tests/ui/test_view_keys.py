@@ -6,8 +6,6 @@ from the posts' own runs, not by asking the app's filter or sort code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.widgets import Input
 
 from soku_tui.core.models import Submission, platform_name
@@ -17,6 +15,7 @@ from soku_tui.ui.widgets.filter_bar import FilterBar
 from soku_tui.ui.widgets.view_line import PauseBanner, ViewLine
 from tests.ui.driving import (
     SIZE,
+    MakeApp,
     highlight,
     monitor,
     poll,
@@ -27,8 +26,6 @@ from tests.ui.driving import (
     table,
     wait_until,
 )
-
-MakeApp = Callable[..., SokuApp]
 
 
 def failed_on(submission: Submission, platform: str) -> bool:
