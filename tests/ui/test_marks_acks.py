@@ -122,7 +122,8 @@ async def test_creates_beyond_the_limit_wait_in_a_visible_queue(
         await pilot.press("R", "y")
 
         def queued() -> bool:
-            return "retry queue 1 waiting" in screen_text(app)
+            text = screen_text(app)
+            return "retry queue 1 waiting" in text and "(≤ 1/min)" in text
 
         await wait_until(pilot, queued, "the retry queue on screen")
         assert fixed_server.created_count == 1

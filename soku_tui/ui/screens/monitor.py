@@ -406,6 +406,7 @@ class MonitorScreen(Screen[None]):
                 marked=len(self._marks),
                 queued=limiter.queued,
                 next_slot_in=limiter.next_slot_in() if limiter.queued else 0.0,
+                per_minute=limiter.max_per_minute,
             )
         )
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
+from soku_tui.core.ratelimit import SOKU_CREATES_PER_MINUTE
 from soku_tui.core.sanitize import one_line
 
 
@@ -28,6 +29,7 @@ class ViewFacts:
     marked: int = 0
     queued: int = 0
     next_slot_in: float = 0.0
+    per_minute: int = SOKU_CREATES_PER_MINUTE  # the create limiter's pace
 
 
 def view_text(facts: ViewFacts) -> Text:
@@ -44,7 +46,9 @@ def view_text(facts: ViewFacts) -> Text:
     if facts.queued:
         wait = f", next in {facts.next_slot_in:.0f} s" if facts.next_slot_in >= 1 else ""
         parts.append(
-            Text.assemble(("retry queue ", "bold"), f"{facts.queued} waiting{wait} (≤ 30/min)")
+            Text.assemble(
+                ("retry queue ", "bold"), f"{facts.queued} waiting{wait} (≤ {facts.per_minute}/min)"
+            )
         )
     return Text("  │  ").join(parts)
 
