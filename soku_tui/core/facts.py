@@ -141,11 +141,9 @@ def facts(submission: Submission) -> PostFacts:
     return computed
 
 
-def warm(submissions: Iterable[Submission], *, text: bool = True) -> None:
-    """Derive (and cache) the facts of every post now, e.g. for the new posts of a poll
-    right after it arrives, so the first filter or sort is as cheap as the next.
-    ``text``: also the free-text search string (the larger part)."""
+def warm(submissions: Iterable[Submission]) -> None:
+    """Derive (and cache) the facts of every post now, with its free-text search string,
+    e.g. for the new posts of a poll right after it arrives, so the first filter or sort
+    is as cheap as the next."""
     for submission in submissions:
-        post = facts(submission)
-        if text:
-            post.warm_text(submission)
+        facts(submission).warm_text(submission)
