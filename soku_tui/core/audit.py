@@ -143,6 +143,12 @@ class AuditLog:
     def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.path = path
         self.session = uuid.uuid4().hex[:12]
+        # Everything this session writes comes after this offset: "this session's events"
+        # never reads the years of history before it (the file is never rotated).
+        try:
+            self._session_start = path.stat().st_size
+        except OSError:
+            self._session_start = 0
         self._clock = clock or (lambda: datetime.now(UTC))
         self._user = _local_user()
         self._host = socket.gethostname()
@@ -217,8 +223,9 @@ class AuditLog:
             return ()
         events: list[AuditEvent] = []
         bad = 0
+        start = self._session_start if session == self.session else 0
         with handle:
-            for raw in _lines_from_end(handle):
+            for raw in _lines_from_end(handle, start):
                 try:
                     event = AuditEvent.from_json(orjson.loads(raw))
                 except orjson.JSONDecodeError:
@@ -237,13 +244,15 @@ class AuditLog:
         return tuple(events)
 
 
-def _lines_from_end(handle: Any) -> Iterable[bytes]:
-    """Yield the non-empty lines of a binary file, last line first, reading backwards."""
+def _lines_from_end(handle: Any, start: int = 0) -> Iterable[bytes]:
+    """Yield the non-empty lines of a binary file from offset ``start`` on, last line
+    first, reading backwards."""
     handle.seek(0, os.SEEK_END)
     position: int = handle.tell()
+    start = min(start, position)
     tail = b""
-    while position > 0:
-        step = min(_CHUNK, position)
+    while position > start:
+        step = min(_CHUNK, position - start)
         position -= step
         handle.seek(position)
         block: bytes = handle.read(step) + tail

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import orjson
+import pytest
 
 from soku_tui.core.audit import AuditLog
 
@@ -98,3 +99,23 @@ def test_read_recent_on_a_large_log_reads_across_chunks(tmp_path: Path) -> None:
 
 def test_no_log_yet_means_no_events(tmp_path: Path) -> None:
     assert AuditLog(tmp_path / "missing.jsonl").read_recent() == ()
+
+
+def test_this_sessions_events_are_read_without_the_history_before_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log is never rotated: "this session" must not mean parsing years of it. Only
+    the part written since this log was opened is read for its session's events."""
+    path = tmp_path / "audit.jsonl"
+    earlier = AuditLog(path)
+    for n in range(300):
+        earlier.record("retry", "accepted", post_id=f"old{n}")
+    path.write_bytes(path.read_bytes().replace(b'"old0"', b'"old0'))  # a broken old line
+    log = AuditLog(path)
+    log.record("retry", "accepted", post_id="mine1")
+    AuditLog(path).record("retry", "accepted", post_id="someone else's, since")
+    log.record("retry", "rejected", post_id="mine2")
+    mine = log.read_recent(500, session=log.session)
+    assert [e.post_id for e in mine] == ["mine1", "mine2"]
+    assert "unreadable" not in caplog.text  # the broken old line was never read
+    assert len(log.read_recent(500)) == 302  # everything, when asked for every session
