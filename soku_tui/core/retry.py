@@ -327,6 +327,18 @@ def _done_phrase(entry: LedgerEntry) -> str:
     return entry.final_status or entry.state
 
 
+def _verdict_of_run(run: Run) -> RunVerdict | None:
+    """The verdict on a run that is decided by the run alone (not failed, or not a 500);
+    None for a failed 500 run, which needs the post's request, the ledger and more."""
+    if not run.is_failed:
+        return RunVerdict(run, False, f"not failed (status {run.status})", "not_failed")
+    status = run.http_status
+    if status != RETRYABLE_STATUS:
+        code = run.error.code if run.error else None
+        return RunVerdict(run, False, _refusal(status, code, run.platform), "status")
+    return None
+
+
 # ---- the service -----------------------------------------------------------------------
 
 
@@ -385,22 +397,22 @@ class RetryService:
 
     def assess(self, submission: Submission) -> tuple[RunVerdict, ...]:
         """A verdict for every run of ``submission``, in run order."""
+        by_run = [_verdict_of_run(run) for run in submission.runs]
+        if all(verdict is not None for verdict in by_run):
+            # The table asks for every run of 50,000 posts: without a failed 500 run, each
+            # verdict is decided by the run alone, and nothing else is read.
+            return tuple(verdict for verdict in by_run if verdict is not None)
         post_id = submission.post_submission_id
-        platforms: list[Any] | None = None
-        if any(run.is_failed and run.http_status == RETRYABLE_STATUS for run in submission.runs):
-            # Only a failed 500 run reads the stored request (decoded from JSON on demand).
-            platforms = _platform_list(submission.request)
-            entries = self.ledger.for_post(post_id)
-            busy = self._busy_targets(post_id)
-            mode_reason = self._mode_reason()
-        else:
-            # Fast path (the table asks for every run of 50,000 posts): without a failed
-            # 500 run, every verdict is decided by the run alone (_verdict returns before
-            # the ledger, the flights or the mode are looked at), so none is read.
-            entries, busy, mode_reason = (), set(), None
+        # Only a failed 500 run reads the stored request (decoded from JSON on demand).
+        platforms = _platform_list(submission.request)
+        entries = self.ledger.for_post(post_id)
+        busy = self._busy_targets(post_id)
+        mode_reason = self._mode_reason()
         return tuple(
-            self._verdict(post_id, run, entries, platforms, busy, mode_reason)
-            for run in submission.runs
+            verdict
+            if verdict is not None
+            else self._verdict(post_id, run, entries, platforms, busy, mode_reason)
+            for run, verdict in zip(submission.runs, by_run, strict=True)
         )
 
     def verdict_epoch(self) -> VerdictEpoch:
@@ -490,13 +502,7 @@ class RetryService:
         busy: set[tuple[str, int]],
         mode_reason: tuple[VerdictKind, str] | None,
     ) -> RunVerdict:
-        if not run.is_failed:
-            return RunVerdict(run, False, f"not failed (status {run.status})", "not_failed")
-        status = run.http_status
-        if status != RETRYABLE_STATUS:
-            code = run.error.code if run.error else None
-            reason = _refusal(status, code, run.platform)
-            return RunVerdict(run, False, reason, "status")
+        """The verdict on a failed 500 run (see :func:`_verdict_of_run` for the others)."""
         if platforms is None:
             reason = (
                 "the original request isn't stored with this post, so it can't be re-sent; "
