@@ -384,7 +384,6 @@ class MonitorScreen(Screen[None]):
 
     def _show_header(self) -> None:
         header = self.query_one(StatusHeader)
-        header.set_paused(self.paused)
         if self._update is None:
             return
         view = self._view
@@ -438,8 +437,7 @@ class MonitorScreen(Screen[None]):
         self.query_one(PostTable).set_rows([])
         header = self.query_one(StatusHeader)
         header.set_target(config.target_label, demo=config.demo, read_only=config.read_only)
-        header.set_paused(False)
-        self.query_one(PauseBanner).show(None, 0)
+        self._show_pause()
         self.query_one(ProblemBanner).set_class(False, "-visible")
         self._show_view_line()
         self._show_detail()
