@@ -5,10 +5,11 @@ Shared by every UI behaviour test; assertions stay in the test files.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from rich.cells import cell_len
@@ -52,6 +53,14 @@ async def poll(pilot: Pilot[None]) -> None:
     assert isinstance(app, SokuApp)
     await app.monitor.poll_once()
     await pilot.pause()
+
+
+@contextlib.asynccontextmanager
+async def polled(app: SokuApp, **run_test: Any) -> AsyncIterator[Pilot[None]]:
+    """``app`` running headless at SIZE (unless ``size`` is given), after its first poll."""
+    async with app.run_test(**{"size": SIZE, **run_test}) as pilot:
+        await poll(pilot)
+        yield pilot
 
 
 async def wait_until(pilot: Pilot[None], done: Callable[[], bool], what: str) -> None:

@@ -37,6 +37,7 @@ from tests.ui.driving import (
     highlight,
     monitor,
     poll,
+    polled,
     screen_text,
     server_submission,
     shown,
@@ -86,8 +87,7 @@ async def test_expansion_shows_each_run_and_survives_a_poll(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         widest = max(shown(app), key=lambda s: len(s.runs))
         post_id = widest.post_submission_id
@@ -145,8 +145,7 @@ async def test_enter_toggles_expansion_and_space_marks_instead(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         post_id = posts.post_ids[2]
         await highlight(pilot, post_id)
@@ -170,8 +169,7 @@ async def test_retry_key_is_offered_only_on_a_500_run(
     fixed_server: DemoServer, make_app: MakeApp, status: int
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         await highlight(pilot, first_run_with_status(app, status))
         await pilot.pause()
         screen = monitor(app)
@@ -196,8 +194,7 @@ async def test_r_on_a_401_post_says_why_in_the_status_line(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         only_401 = first_post(
             app,
             lambda s: [r.http_status for r in s.failed_runs] == [401],
@@ -246,8 +243,7 @@ async def test_retry_sends_only_the_500_runs_once_and_shows_the_outcome(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         post = _mixed_post(app)
         post_id = post.post_submission_id
         five_hundreds = [r for r in post.failed_runs if r.http_status == 500]
@@ -282,8 +278,7 @@ async def test_a_double_key_press_still_sends_one_post(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         post_id = first_run_with_status(app, 500)[0]
         await highlight(pilot, post_id)
 
@@ -331,8 +326,7 @@ async def test_anything_but_y_at_the_confirmation_sends_nothing(
     fixed_server: DemoServer, make_app: MakeApp, answer: str
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         post_id = first_run_with_status(app, 500)[0]
         await highlight(pilot, post_id)
         await pilot.press("r")
@@ -355,8 +349,7 @@ async def test_cursor_stays_on_its_post_when_posts_arrive_and_resolve(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         before = list(posts.post_ids)
         middle = before[len(before) // 2]
@@ -375,8 +368,7 @@ async def test_cursor_moves_to_a_neighbour_when_its_post_resolves(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         before = list(posts.post_ids)
         # The demo resolves its oldest failure on each tick: the bottom row.
@@ -400,8 +392,7 @@ async def test_help_lists_the_bindings_and_why_retry_is_off(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         await highlight(pilot, first_run_with_status(app, 401))
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -449,8 +440,7 @@ async def test_api_down_shows_a_banner_keeps_the_rows_and_recovers(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         rows = list(posts.post_ids)
         banner = monitor(app).query_one(ProblemBanner)
@@ -521,8 +511,7 @@ async def test_hostile_text_never_crashes_or_reaches_the_terminal(
 ) -> None:
     hostile = fixed_server.add_submissions(_hostile_submissions(FIXED_NOW - timedelta(hours=1)))
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         assert set(hostile) <= set(posts.post_ids)
         # Expand every hostile post and visit each of its lines, so every string is drawn

@@ -13,7 +13,7 @@ import pytest
 import soku_tui.core.heap as heap_module
 import soku_tui.core.slices as slices
 from soku_tui.demo.server import DemoServer
-from tests.ui.driving import SIZE, MakeApp, poll
+from tests.ui.driving import MakeApp, polled
 
 
 @pytest.fixture
@@ -39,8 +39,7 @@ async def test_full_collections_wait_for_an_idle_moment(
     enabled = gc.isenabled()
     monkeypatch.setattr(heap_module, "IDLE_COLLECT_EVERY_SECONDS", 0.0)
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         await pilot.pause()
         # The poll (and its rows) held the collector, then froze what they built.
         assert not app.heap.held

@@ -22,11 +22,11 @@ from soku_tui.ui.screens.prompt import PromptBar
 from soku_tui.ui.widgets.detail import DetailPane
 from tests.core.hostile_corpus import ESC
 from tests.ui.driving import (
-    SIZE,
     MakeApp,
     highlight,
     monitor,
     poll,
+    polled,
     screen_text,
     server_submission,
     shown,
@@ -70,8 +70,7 @@ async def test_bulk_retry_sends_only_the_marked_posts_500_runs(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         only_500 = pick(app, lambda s: set(s) == {500})
         mixed = pick(app, lambda s: 500 in s and len(set(s)) > 1)
         only_401 = pick(app, lambda s: s == [401])
@@ -113,8 +112,7 @@ async def test_creates_beyond_the_limit_wait_in_a_visible_queue(
 ) -> None:
     # One create a minute instead of Soku's 30: the second post has to wait its turn.
     app = make_app(fixed_server, creates_per_minute=1)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         first = pick(app, lambda s: 500 in s)
         second = pick(app, lambda s: 500 in s, skip=1)
         await mark(pilot, first)
@@ -135,8 +133,7 @@ async def test_retry_marked_is_off_until_something_is_marked(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         # Nothing marked: not even in the footer (room at 80 columns), but R says why.
         assert monitor(app).check_action("bulk_retry", ()) is False
         await pilot.press("R")
@@ -167,8 +164,7 @@ async def test_acknowledge_with_a_note_dims_hides_and_withdraws(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         post_id = posts.post_ids[1]
         await highlight(pilot, post_id)
@@ -220,8 +216,7 @@ async def test_an_acknowledgement_note_never_reaches_the_terminal_raw(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         post_id = table(app).post_ids[0]
         # As if another monitor (or a hand-edited file) saved a hostile note.
         app.acks.acknowledge(post_id, "\x1b]52;c;ZXZpbA==\x07\x1b[2J gone", "mallory\x1b[31m")
@@ -239,8 +234,7 @@ async def test_actions_log_lists_this_sessions_retries_and_acknowledgements(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         await pilot.press("L")
         assert "Nothing yet" in screen_text(app)
         await pilot.press("escape")

@@ -17,7 +17,7 @@ from soku_tui.config import load_settings
 from soku_tui.demo.server import DEMO_API_KEY, DemoServer
 from soku_tui.ui.app import AppConfig, SokuApp
 from tests.ui.conftest import FIXED_NOW
-from tests.ui.driving import SIZE, MakeApp, monitor, poll, screen_text, table, wait_until
+from tests.ui.driving import SIZE, MakeApp, monitor, poll, polled, screen_text, table, wait_until
 
 
 @pytest.fixture
@@ -117,8 +117,7 @@ async def test_the_configured_theme_is_used_and_ansi_themes_are_offered(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server, theme="ansi-dark")
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         assert app.theme == "ansi-dark"
         commands = app.get_system_commands(monitor(app))
         light = next(c for c in commands if c.title == "Theme: ansi-light")
@@ -142,8 +141,7 @@ async def test_the_palette_offers_the_on_call_actions(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         titles = palette_titles(app)
         for title in (
             "Filter",

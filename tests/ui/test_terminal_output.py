@@ -22,6 +22,7 @@ from tests.ui.driving import (
     highlight,
     monitor,
     poll,
+    polled,
     screen_text,
     server_submission,
     shown,
@@ -59,8 +60,7 @@ async def test_y_copies_the_post_id_and_Y_the_post_as_json(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         written = record_terminal(app)
         post = max(shown(app), key=lambda s: len(s.runs))
         post_id = post.post_submission_id
@@ -84,8 +84,7 @@ async def test_inside_tmux_the_copy_is_wrapped_for_passthrough(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server, tmux=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         written = record_terminal(app)
         await pilot.press("down", "y")
         wrapped = [chunk for chunk in written if chunk.startswith("\x1bPtmux;")]
@@ -109,8 +108,7 @@ async def test_nothing_is_copied_when_off_or_too_large_and_the_status_says_why(
     fixed_server: DemoServer, make_app: MakeApp, overrides: dict[str, object], reason: str
 ) -> None:
     app = make_app(fixed_server, **overrides)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         written = record_terminal(app)
         await pilot.press("down", "Y")
         assert copied(written) == []

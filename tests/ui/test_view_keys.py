@@ -14,11 +14,11 @@ from soku_tui.ui.app import SokuApp
 from soku_tui.ui.widgets.filter_bar import FilterBar
 from soku_tui.ui.widgets.view_line import PauseBanner, ViewLine
 from tests.ui.driving import (
-    SIZE,
     MakeApp,
     highlight,
     monitor,
     poll,
+    polled,
     screen_text,
     server_submission,
     shown,
@@ -52,8 +52,7 @@ async def test_filter_applies_as_you_type_enter_keeps_it_escape_clears_it(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         everything = list(posts.post_ids)
         tiktok = [s.post_submission_id for s in shown(app) if failed_on(s, "tiktok")]
@@ -94,8 +93,7 @@ async def test_a_filter_that_cannot_be_read_says_why(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         await pilot.press("slash", *"status:abc", "enter")
         said = status_line(app)
         assert "not an HTTP status" in said
@@ -104,8 +102,7 @@ async def test_a_filter_that_cannot_be_read_says_why(
 
 async def test_retryable_only_toggle(fixed_server: DemoServer, make_app: MakeApp) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         with_500 = [s.post_submission_id for s in shown(app) if has_failed_500(s)]
         await pilot.press("t")
@@ -122,8 +119,7 @@ async def test_a_post_hidden_by_the_filter_is_never_called_resolved(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         not_tiktok = next(s for s in shown(app) if not failed_on(s, "tiktok"))
         await highlight(pilot, not_tiktok.post_submission_id)
@@ -155,8 +151,7 @@ async def test_s_cycles_time_platform_status_and_S_reverses(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         newest_first = list(posts.post_ids)
         assert view_line(app) == ""
@@ -194,8 +189,7 @@ async def test_pause_freezes_the_table_counts_new_failures_and_resume_keeps_the_
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         posts = table(app)
         frozen = list(posts.post_ids)
         middle = frozen[len(frozen) // 2]
@@ -235,8 +229,7 @@ async def test_plus_and_minus_step_the_poll_interval_down_to_the_floor(
     fixed_server: DemoServer, make_app: MakeApp
 ) -> None:
     app = make_app(fixed_server, interval=30.0)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         await pilot.press("plus")
         assert app.monitor.interval == 60
         assert "every 60 s" in header(app)
@@ -259,8 +252,7 @@ async def test_moving_the_cursor_tells_the_footer_only_when_a_key_changes(
     """Each footer refresh rebuilds it (widgets, styles, a layout) and repaints it whole:
     j/k between two posts whose keys work alike must not pay that."""
     app = make_app(fixed_server)
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(pilot)
+    async with polled(app) as pilot:
         screen = monitor(app)
         published: list[object] = []
         screen.bindings_updated_signal.subscribe(screen, published.append)
