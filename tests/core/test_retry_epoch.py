@@ -30,6 +30,10 @@ async def test_the_epoch_moves_with_a_retry_and_read_only(
         after = service.verdict_epoch()
         assert after != before
         assert service.can_retry(target) is not None  # the same post, a new verdict
+        # Only that post's part moved: the rows of the other 500 posts stay as they are.
+        assert after.mode == before.mode
+        assert before.mode is not None  # a None epoch would make the row cache rebuild all
+        assert set(after.posts) - set(before.posts) == {target.post_submission_id}
 
         service.read_only = True
         assert service.verdict_epoch() != after

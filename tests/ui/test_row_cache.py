@@ -168,28 +168,3 @@ def test_a_retry_rebuilds_the_row_of_its_own_post_not_of_every_500_post() -> Non
 
     cache.rows(posts, verdicts, epoch="read-only", post_epochs=sent)
     assert cache.built == 200  # what holds for every post changed: every 500 post again
-
-
-async def test_a_retry_changes_the_epoch_of_its_own_post_only(
-    demo_server: Any, tmp_path: Any
-) -> None:
-    from soku_tui.core.audit import AuditLog
-    from soku_tui.core.client import SokuClient
-    from soku_tui.core.ledger import RetryLedger
-    from soku_tui.core.monitor import Monitor
-    from soku_tui.core.retry import RetryService
-    from soku_tui.demo.server import DEMO_API_KEY
-
-    async with SokuClient(base_url=demo_server.base_url, api_key=DEMO_API_KEY, timeout=5) as c:
-        service = RetryService(
-            c, RetryLedger(tmp_path / "ledger.json"), AuditLog(tmp_path / "audit.jsonl")
-        )
-        monitor = Monitor(c)
-        await monitor.poll_once()
-        target = next(s for s in monitor.snapshot.submissions if service.can_retry(s) is None)
-        before = service.verdict_epoch()
-        await service.execute(service.plan(target))
-        after = service.verdict_epoch()
-    assert after.mode == before.mode
-    assert before.mode is not None  # a None epoch would make the row cache rebuild them all
-    assert set(after.posts) - set(before.posts) == {target.post_submission_id}
